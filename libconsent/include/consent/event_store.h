@@ -180,13 +180,16 @@ class ProjectionBatch {
   bool empty() const { return ops_.empty() && !checkpoint_ && !clear_all_; }
   size_t size() const { return ops_.size(); }
 
- private:
-  friend class EventStore;
   struct Op {
     bool is_delete;
     std::string key;
     std::string value;
   };
+  const std::vector<Op>& ops() const { return ops_; }
+  const std::optional<uint64_t>& checkpoint() const { return checkpoint_; }
+  bool clear_all() const { return clear_all_; }
+
+ private:
   std::vector<Op> ops_;
   std::optional<uint64_t> checkpoint_;
   bool clear_all_ = false;

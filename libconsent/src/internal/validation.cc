@@ -1,0 +1,132 @@
+#include "internal/validation.h"
+
+#include <google/protobuf/descriptor.h>
+#include <google/protobuf/unknown_field_set.h>
+
+#include <vector>
+
+namespace consent::internal {
+namespace {
+
+using google::protobuf::FieldDescriptor;
+using google::protobuf::Message;
+using google::protobuf::Reflection;
+
+constexpr int64_t kMinTimestampSeconds = -62135596800LL;  // 0001-01-01T00:00:00Z
+constexpr int64_t kMaxTimestampSeconds = 253402300799LL;  // 9999-12-31T23:59:59Z
+
+std::string Join(std::string_view path, std::string_view name) {
+  std::string out(path);
+  if (!out.empty()) out += '.';
+  out += name;
+  return out;
+}
+
+Status Bad(std::string_view op, const std::string& field, std::string_view why) {
+  ErrorContext ctx;
+  ctx.field = field;
+  return InvalidArgumentError(std::string(op) + ": field \"" + field + "\": " + std::string(why),
+                              std::move(ctx));
+}
+
+}  // namespace
+
+bool IsValidUtf8(std::string_view s) {
+  size_t i = 0;
+  const size_t n = s.size();
+  while (i < n) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (c < 0x80) {
+      ++i;
+      continue;
+    }
+    int len;
+    uint32_t cp;
+    if ((c & 0xE0) == 0xC0) {
+      len = 2;
+      cp = c & 0x1F;
+    } else if ((c & 0xF0) == 0xE0) {
+      len = 3;
+      cp = c & 0x0F;
+    } else if ((c & 0xF8) == 0xF0) {
+      len = 4;
+      cp = c & 0x07;
+    } else {
+      return false;
+    }
+    if (i + static_cast<size_t>(len) > n) return false;
+    for (int k = 1; k < len; ++k) {
+      const auto cc = static_cast<unsigned char>(s[i + static_cast<size_t>(k)]);
+      if ((cc & 0xC0) != 0x80) return false;
+      cp = (cp << 6) | (cc & 0x3F);
+    }
+    if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
+        cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
+      return false;
+    }
+    i += static_cast<size_t>(len);
+  }
+  return true;
+}
+
+std::string TimestampProblem(const google::protobuf::Timestamp& t) {
+  if (t.nanos() < 0 || t.nanos() > 999999999) {
+    return "nanos " + std::to_string(t.nanos()) + " outside [0, 999999999]";
+  }
+  if (t.seconds() < kMinTimestampSeconds || t.seconds() > kMaxTimestampSeconds) {
+    return "seconds " + std::to_string(t.seconds()) + " outside years 0001..9999";
+  }
+  return "";
+}
+
+Status ValidateMessage(const Message& m, std::string_view op, std::string_view path) {
+  const Reflection* r = m.GetReflection();
+  if (r->GetUnknownFields(m).field_count() > 0) {
+    return Bad(op, path.empty() ? std::string("(message)") : std::string(path),
+               "unknown field number " + std::to_string(r->GetUnknownFields(m).field(0).number()) +
+                   " (written by a newer schema?)");
+  }
+  if (m.GetDescriptor() == google::protobuf::Timestamp::descriptor()) {
+    const auto& t = static_cast<const google::protobuf::Timestamp&>(m);
+    if (std::string why = TimestampProblem(t); !why.empty()) {
+      return Bad(op, std::string(path), "invalid timestamp: " + why);
+    }
+    return Status();
+  }
+  std::vector<const FieldDescriptor*> fields;
+  r->ListFields(m, &fields);
+  for (const FieldDescriptor* f : fields) {
+    const std::string here = Join(path, f->name());
+    const int count = f->is_repeated() ? r->FieldSize(m, f) : 1;
+    for (int i = 0; i < count; ++i) {
+      const std::string at = f->is_repeated() ? here + "[" + std::to_string(i) + "]" : here;
+      switch (f->cpp_type()) {
+        case FieldDescriptor::CPPTYPE_STRING:
+          if (f->type() == FieldDescriptor::TYPE_STRING) {
+            std::string scratch;
+            const std::string& v = f->is_repeated() ? r->GetRepeatedStringReference(m, f, i, &scratch)
+                                                    : r->GetStringReference(m, f, &scratch);
+            if (!IsValidUtf8(v)) return Bad(op, at, "not valid UTF-8");
+          }
+          break;
+        case FieldDescriptor::CPPTYPE_ENUM: {
+          const int v = f->is_repeated() ? r->GetRepeatedEnumValue(m, f, i) : r->GetEnumValue(m, f);
+          if (f->enum_type()->FindValueByNumber(v) == nullptr) {
+            return Bad(op, at, "unknown " + f->enum_type()->name() + " value " + std::to_string(v));
+          }
+          break;
+        }
+        case FieldDescriptor::CPPTYPE_MESSAGE: {
+          const Message& sub = f->is_repeated() ? r->GetRepeatedMessage(m, f, i) : r->GetMessage(m, f);
+          CONSENT_RETURN_IF_ERROR(ValidateMessage(sub, op, at));
+          break;
+        }
+        default:
+          break;
+      }
+    }
+  }
+  return Status();
+}
+
+}  // namespace consent::internal
