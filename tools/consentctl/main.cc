@@ -1,0 +1,143 @@
+// consentctl — the command-line face of a libconsent store.
+//
+//   consentctl [--db PATH] COMMAND [ARGS...]
+//
+// Adding a command: write cmd_NAME.cc defining `int RunName(const Context&, std::span<...>)`,
+// declare it below and add one line to kCommands.
+
+#include <cstdio>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "cli.h"
+
+namespace consent::cli {
+
+int RunImport(const Context& ctx, std::span<const std::string> args);
+int RunExport(const Context& ctx, std::span<const std::string> args);
+int RunVerify(const Context& ctx, std::span<const std::string> args);
+int RunStats(const Context& ctx, std::span<const std::string> args);
+
+namespace {
+
+constexpr std::string_view kDefaultDb = "./consent-data";
+
+constexpr Command kCommands[] = {
+    {"import", "append", "FILE.jsonl|-",
+     "append events from JSON Lines (whole file validated first; safe to re-run)", RunImport},
+    {"export", "",
+     "[--from POS] [--to POS] [--stream S] [--category C]... [--type T]... [--limit N]",
+     "write events as JSON Lines to stdout", RunExport},
+    {"verify", "", "[--from POS] [--to POS]", "check the hash chain and the indexes", RunVerify},
+    {"stats", "", "[--format table|json]", "print the store's figures", RunStats},
+};
+
+const Command* FindCommand(std::string_view name) {
+  for (const Command& c : kCommands) {
+    if (c.name == name || (!c.alias.empty() && c.alias == name)) return &c;
+  }
+  return nullptr;
+}
+
+std::string MainUsage() {
+  std::string s =
+      "usage: consentctl [--db PATH] COMMAND [ARGS...]\n"
+      "\n"
+      "Options:\n"
+      "  --db PATH   the store's directory (default: ./consent-data)\n"
+      "  --help      this text; 'consentctl COMMAND --help' for one command\n"
+      "\n"
+      "Commands:\n";
+  for (const Command& c : kCommands) {
+    std::string line = "  " + std::string(c.name);
+    if (line.size() < 12) line.resize(12, ' ');
+    line += std::string(c.help);
+    if (!c.alias.empty()) line += " (alias: " + std::string(c.alias) + ")";
+    s += line + "\n";
+  }
+  s += "\nExit codes: 0 success, 1 the operation failed, 2 usage error.\n";
+  return s;
+}
+
+std::string CommandUsage(const Command& c) {
+  std::string s = "usage: consentctl [--db PATH] " + std::string(c.name);
+  if (!c.usage.empty()) s += " " + std::string(c.usage);
+  s += "\n\n" + std::string(c.help) + "\n";
+  return s;
+}
+
+int MainUsageError(std::string_view message) {
+  std::fprintf(stderr, "consentctl: %.*s\n%s", static_cast<int>(message.size()), message.data(),
+               MainUsage().c_str());
+  return kExitUsage;
+}
+
+int Main(int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+
+  // Global options may come before or after the command (up to "--"): pull them out first.
+  std::string db(kDefaultDb);
+  bool help = false;
+  std::vector<std::string> rest;
+  bool options_ended = false;
+  for (size_t i = 0; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    if (options_ended) {
+      rest.push_back(a);
+    } else if (a == "--") {
+      options_ended = true;
+      rest.push_back(a);
+    } else if (a == "--db") {
+      if (i + 1 >= args.size()) return MainUsageError("option --db needs a value");
+      db = args[++i];
+      if (db.empty()) return MainUsageError("option --db needs a non-empty path");
+    } else if (a.starts_with("--db=")) {
+      db = a.substr(5);
+      if (db.empty()) return MainUsageError("option --db needs a non-empty path");
+    } else if (a == "--help" || a == "-h") {
+      help = true;
+    } else {
+      rest.push_back(a);
+    }
+  }
+
+  if (rest.empty() || rest.front() == "--") {
+    if (help) {
+      std::fputs(MainUsage().c_str(), stdout);
+      return kExitOk;
+    }
+    return MainUsageError("no command given");
+  }
+  std::string_view name = rest.front();
+  if (name == "help") {
+    const Command* c = rest.size() > 1 ? FindCommand(rest[1]) : nullptr;
+    std::fputs(c != nullptr ? CommandUsage(*c).c_str() : MainUsage().c_str(), stdout);
+    return kExitOk;
+  }
+  const Command* command = FindCommand(name);
+  if (command == nullptr) {
+    if (name.starts_with("-")) return MainUsageError("unknown option \"" + std::string(name) + "\"");
+    return MainUsageError("unknown command \"" + std::string(name) + "\"");
+  }
+  if (help) {
+    std::fputs(CommandUsage(*command).c_str(), stdout);
+    return kExitOk;
+  }
+
+  Context ctx;
+  ctx.db_path = db;
+  ctx.command = command->name;
+  ctx.usage = command->usage;
+  int code = command->run(ctx, std::span<const std::string>(rest).subspan(1));
+  if (std::fflush(stdout) != 0 && code == kExitOk) {
+    return Fail(ctx, "writing to standard output failed");
+  }
+  return code;
+}
+
+}  // namespace
+}  // namespace consent::cli
+
+int main(int argc, char** argv) { return consent::cli::Main(argc, argv); }
