@@ -3,29 +3,39 @@
 //
 //   bench_store [--seconds S] [--events N] [--only a,b] [--json] [--strict] ...  (--help)
 //
-// Measurements (each in fresh temporary directories, removed at exit):
+// Measurements (in temporary directories under $TMPDIR or /tmp, removed at exit):
 //   append_1 / append_8 / append_64
 //       Append() of 1 / 8 / 64 events per call, sync=false, to stream "call-<k>" with k rotating
-//       over --streams streams (default 1000), expected revision kAnyRevision.
+//       over --streams streams (default 1000), expected revision kAnyRevision; a fresh store.
 //       Baseline: raw DB::Put (1 event) or one WriteBatch of 8 / 64 Puts per call, sync=false,
-//       key = u64be(sequence number), value = the same serialized Event bytes.
+//       key = u64be(sequence number), value = the same serialized Event bytes; a fresh DB, run
+//       after the store is closed (so that neither side's flushes and compactions overlap the
+//       other's timing).
 //   append_sync_t1
 //       single-event Append() with sync=true from one thread. Baseline: raw DB::Put, sync=true.
 //   append_sync_t8
 //       single-event Append() with sync=true from 8 threads, each on its own streams.
 //       Baseline: append_sync_t1 (the ratio is the group-commit speed-up). The table also shows
 //       raw RocksDB with 8 syncing threads, for what the disk and RocksDB's own grouping allow.
+//       fsync latency drifts, so these four run interleaved in rounds on one store and one DB.
 //   read_all
-//       ScanAll() over the whole log (the store parses each Event). Baseline: raw iteration of a
-//       DB holding the same serialized events + Event::ParseFromArray of each value.
+//       ScanAll() over the whole compacted log (the store parses each Event). Baseline: raw
+//       iteration of a DB holding the same serialized events + Event::ParseFromArray of each
+//       value. Passes alternate between the two.
 //
-// Every event is built before timing starts. Each measurement warms up first (and, unless
+// Every event is built before timing starts (with stream_id set to its stream, which Append
+// accepts, so the baseline bytes carry it too). Each measurement warms up first (and, unless
 // --events is given, uses the warm-up rate to pick a count that takes about --seconds), then
-// times the store and the baseline on the same number of events.
+// times the store and the baseline on the same events. Besides wall-clock events/s, the table
+// shows process CPU time per event on each side: on a shared machine it is the steadier number.
+//
+// Exit status: 0 (also when a target is missed, unless --strict: then 2), 1 on error, 130 when
+// interrupted.
 
 #include <fcntl.h>
 #include <getopt.h>
 #include <sched.h>
+#include <sys/resource.h>
 #include <sys/statfs.h>
 #include <unistd.h>
 
@@ -95,6 +105,37 @@ SteadyClock::time_point After(double seconds) {
   return SteadyClock::now() +
          std::chrono::duration_cast<SteadyClock::duration>(std::chrono::duration<double>(seconds));
 }
+
+// CPU time of the whole process (all threads, RocksDB's background threads included). Unlike
+// wall time it does not count time taken by other processes on a shared machine.
+double CpuSecs() {
+  rusage ru {};
+  ::getrusage(RUSAGE_SELF, &ru);
+  auto tv = [](const timeval& t) {
+    return static_cast<double>(t.tv_sec) + 1e-6 * static_cast<double>(t.tv_usec);
+  };
+  return tv(ru.ru_utime) + tv(ru.ru_stime);
+}
+
+struct Span {
+  double wall = 0;
+  double cpu = 0;
+  Span& operator+=(const Span& o) {
+    wall += o.wall;
+    cpu += o.cpu;
+    return *this;
+  }
+};
+
+class Stopwatch {
+ public:
+  Stopwatch() : wall0_(SteadyClock::now()), cpu0_(CpuSecs()) {}
+  Span Elapsed() const { return Span{Secs(SteadyClock::now() - wall0_), CpuSecs() - cpu0_}; }
+
+ private:
+  SteadyClock::time_point wall0_;
+  double cpu0_;
+};
 
 // Writes back every dirty page of the file system holding `path`, so that one side's pending
 // writeback does not slow down the side timed after it.
@@ -483,9 +524,12 @@ struct Row {
   std::string name;
   size_t events = 0;           // events timed, both sides
   double seconds = 0;          // store side
+  double cpu_seconds = 0;      // process CPU time during the store side
   double events_per_s = 0;
   std::string baseline;        // what the baseline is
   double baseline_seconds = 0;
+  double baseline_cpu_seconds = 0;
+  size_t baseline_events = 0;
   double baseline_events_per_s = 0;
   double target = 0;           // minimum ratio; 0: no target
   double ratio() const {
@@ -496,7 +540,6 @@ struct Row {
 struct Info {
   double raw_sync_t8_eps = 0;  // raw RocksDB, 8 syncing threads
   double raw_sync_t1_eps = 0;
-  size_t raw_sync_t8_events = 0;
 };
 
 void Progress(const Config& cfg, const char* fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -542,9 +585,11 @@ Row MeasureAppend(const Config& cfg, const TempDir& tmp, const std::vector<std::
     size_t n = PlanEvents(cfg, warm_rate, batch, 2000, 3000000);
     pool = BuildPool(maker, n / batch, batch, pick);
     Progress(cfg, " store: %zu events...", pool.events());
-    t0 = SteadyClock::now();
+    Stopwatch sw;
     calls = StoreAppends(*store, streams, pool, false, After(cfg.cap()));
-    row.seconds = Secs(SteadyClock::now() - t0);
+    const Span e = sw.Elapsed();
+    row.seconds = e.wall;
+    row.cpu_seconds = e.cpu;
     row.events = calls * batch;
     row.events_per_s = static_cast<double>(row.events) / row.seconds;
   }
@@ -555,11 +600,13 @@ Row MeasureAppend(const Config& cfg, const TempDir& tmp, const std::vector<std::
     RawDb raw(tmp.Sub(row.name + "-raw"));
     RawAppends(raw, warm.bytes, 0, warm.events(), batch, false, After(cfg.warmup()));
     Progress(cfg, " baseline...");
-    auto t0 = SteadyClock::now();
-    size_t done = RawAppends(raw, pool.bytes, 0, row.events, batch, false,
-                             SteadyClock::time_point::max());
-    row.baseline_seconds = Secs(SteadyClock::now() - t0);
-    row.baseline_events_per_s = static_cast<double>(done) / row.baseline_seconds;
+    Stopwatch sw;
+    row.baseline_events = RawAppends(raw, pool.bytes, 0, row.events, batch, false,
+                                     SteadyClock::time_point::max());
+    const Span e = sw.Elapsed();
+    row.baseline_seconds = e.wall;
+    row.baseline_cpu_seconds = e.cpu;
+    row.baseline_events_per_s = static_cast<double>(row.baseline_events) / e.wall;
   }
   SyncFs(tmp.path());
   Progress(cfg, " done\n");
@@ -608,6 +655,7 @@ double RunThreads(size_t threads, const std::function<void(size_t)>& fn) {
 struct Timed {
   std::vector<size_t> done;  // events per thread
   double seconds = 0;
+  double cpu = 0;
   size_t total() const {
     size_t n = 0;
     for (size_t d : done) n += d;
@@ -621,9 +669,11 @@ Timed StoreSyncRun(consent::EventStore& store, const std::vector<std::string>& s
   Timed r;
   r.done.assign(pools.size(), 0);
   const auto deadline = After(seconds);
+  const double cpu0 = CpuSecs();
   r.seconds = RunThreads(pools.size(), [&](size_t t) {
     r.done[t] = StoreAppends(store, streams, pools[t], true, deadline);
   });
+  r.cpu = CpuSecs() - cpu0;
   return r;
 }
 
@@ -633,18 +683,22 @@ Timed RawSyncRun(RawDb& raw, const std::vector<Pool>& pools, const std::vector<s
   Timed r;
   r.done.assign(pools.size(), 0);
   const auto deadline = After(seconds);
+  const double cpu0 = CpuSecs();
   r.seconds = RunThreads(pools.size(), [&](size_t t) {
     r.done[t] = RawAppends(raw, pools[t].bytes, 0, counts[t], 1, true, deadline);
   });
+  r.cpu = CpuSecs() - cpu0;
   return r;
 }
 
 struct SyncTotals {
   size_t events = 0;
   double seconds = 0;
+  double cpu = 0;
   void Add(const Timed& t) {
     events += t.total();
     seconds += t.seconds;
+    cpu += t.cpu;
   }
   double rate() const { return seconds > 0 ? static_cast<double>(events) / seconds : 0; }
 };
@@ -670,7 +724,9 @@ std::vector<Row> MeasureSync(const Config& cfg, const TempDir& tmp,
   };
   auto build_tn = [&](size_t events) {
     std::vector<Pool> v;
-    for (size_t t = 0; t < T; ++t) v.push_back(BuildPool(maker, std::max<size_t>(1, events / T), 1, pick_for(t)));
+    for (size_t t = 0; t < T; ++t) {
+      v.push_back(BuildPool(maker, std::max<size_t>(1, events / T), 1, pick_for(t)));
+    }
     return v;
   };
   auto counts = [](const std::vector<Pool>& v) {
@@ -727,8 +783,11 @@ std::vector<Row> MeasureSync(const Config& cfg, const TempDir& tmp,
   t1.baseline = "raw DB::Put sync";
   t1.events = s1.events;
   t1.seconds = s1.seconds;
+  t1.cpu_seconds = s1.cpu;
   t1.events_per_s = s1.rate();
+  t1.baseline_events = r1.events;
   t1.baseline_seconds = r1.seconds;
+  t1.baseline_cpu_seconds = r1.cpu;
   t1.baseline_events_per_s = r1.rate();
   info->raw_sync_t1_eps = r1.rate();
   rows.push_back(t1);
@@ -739,11 +798,13 @@ std::vector<Row> MeasureSync(const Config& cfg, const TempDir& tmp,
     tn.target = 5.0;
     tn.events = sn.events;
     tn.seconds = sn.seconds;
+    tn.cpu_seconds = sn.cpu;
     tn.events_per_s = sn.rate();
+    tn.baseline_events = t1.events;
     tn.baseline_seconds = t1.seconds;
+    tn.baseline_cpu_seconds = t1.cpu_seconds;
     tn.baseline_events_per_s = t1.events_per_s;
     info->raw_sync_t8_eps = rn.rate();
-    info->raw_sync_t8_events = rn.events;
     rows.push_back(tn);
   }
   Progress(cfg, " done\n");
@@ -820,15 +881,21 @@ Row MeasureReadAll(const Config& cfg, const TempDir& tmp, const std::vector<std:
   // Alternating passes (store, raw, store, raw ...) so that drift hits both sides alike.
   Progress(cfg, " timing...");
   size_t passes = 0;
+  Span store_time, raw_time;
   do {
-    auto t0 = SteadyClock::now();
+    Stopwatch sw;
     store_scan();
-    row.seconds += Secs(SteadyClock::now() - t0);
-    t0 = SteadyClock::now();
+    store_time += sw.Elapsed();
+    Stopwatch sw2;
     raw_scan();
-    row.baseline_seconds += Secs(SteadyClock::now() - t0);
+    raw_time += sw2.Elapsed();
     ++passes;
-  } while (row.seconds < cfg.seconds);
+  } while (store_time.wall < cfg.seconds);
+  row.seconds = store_time.wall;
+  row.cpu_seconds = store_time.cpu;
+  row.baseline_seconds = raw_time.wall;
+  row.baseline_cpu_seconds = raw_time.cpu;
+  row.baseline_events = passes * n;
   row.events = passes * n;
   row.events_per_s = static_cast<double>(row.events) / row.seconds;
   row.baseline_events_per_s = static_cast<double>(row.events) / row.baseline_seconds;
@@ -853,12 +920,15 @@ const char* Verdict(const Row& r) {
 
 void PrintTable(FILE* out, const Config& cfg, const std::vector<Row>& rows, const Info& info,
                 size_t event_bytes, const std::string& fs_type, const std::string& tmp_base) {
+  double load[3] = {0, 0, 0};
+  const int nload = ::getloadavg(load, 3);
   std::fprintf(out, "\nbench_store: consent::EventStore vs raw RocksDB on the same event bytes\n");
   std::fprintf(out, "machine: nproc=%d, build type %s, RocksDB %d.%d.%d, protobuf %d.%d.%d, "
-                    "temp dirs on %s (%s)\n",
+                    "temp dirs on %s (%s), load average %.2f\n",
                Nproc(), CONSENT_BENCH_BUILD_TYPE, ROCKSDB_MAJOR, ROCKSDB_MINOR, ROCKSDB_PATCH,
                GOOGLE_PROTOBUF_VERSION / 1000000, GOOGLE_PROTOBUF_VERSION / 1000 % 1000,
-               GOOGLE_PROTOBUF_VERSION % 1000, tmp_base.c_str(), fs_type.c_str());
+               GOOGLE_PROTOBUF_VERSION % 1000, tmp_base.c_str(), fs_type.c_str(),
+               nload > 0 ? load[0] : -1.0);
   std::fprintf(out,
                "events: consent.v1.Event, %zu-byte AnnotationAdded payload, id, stream_id, "
                "occur_time, correlation/causation ids, actor: %zu bytes serialized; "
@@ -874,13 +944,22 @@ void PrintTable(FILE* out, const Config& cfg, const std::vector<Row>& rows, cons
                "          same bytes, key u64be(seq), 64 MiB block cache, in its own dir; "
                "store and baseline time the same events\n\n",
                cfg.streams);
-  std::fprintf(out, "%-15s %9s %12s %12s  %-29s %7s %8s  %s\n", "name", "events", "events/s",
-               "baseline/s", "baseline", "ratio", "target", "result");
+  std::fprintf(out, "%-15s %9s %11s %11s %7s %8s %6s  %14s %7s  %s\n", "name", "events",
+               "events/s", "baseline/s", "ratio", "target", "result", "cpu us/ev s/b", "cpu rat",
+               "baseline");
   for (const Row& r : rows) {
-    std::fprintf(out, "%-15s %9zu %12.0f %12.0f  %-29s %7.3f %8s  %s\n", r.name.c_str(),
-                 r.events, r.events_per_s, r.baseline_events_per_s, r.baseline.c_str(), r.ratio(),
-                 Target(r).c_str(), Verdict(r));
+    const double cpu_store = r.events ? r.cpu_seconds * 1e6 / static_cast<double>(r.events) : 0;
+    const size_t be = r.baseline_events ? r.baseline_events : r.events;
+    const double cpu_base = be ? r.baseline_cpu_seconds * 1e6 / static_cast<double>(be) : 0;
+    char cpu[32];
+    std::snprintf(cpu, sizeof cpu, "%.2f/%.2f", cpu_store, cpu_base);
+    std::fprintf(out, "%-15s %9zu %11.0f %11.0f %7.3f %8s %6s  %14s %7.3f  %s\n", r.name.c_str(),
+                 r.events, r.events_per_s, r.baseline_events_per_s, r.ratio(), Target(r).c_str(),
+                 Verdict(r), cpu, cpu_store > 0 ? cpu_base / cpu_store : 0, r.baseline.c_str());
   }
+  std::fprintf(out,
+               "(cpu us/ev: process CPU time, all threads, per event, store/baseline; cpu rat: "
+               "the ratio in CPU time, robust to other load on the machine)\n");
   if (info.raw_sync_t8_eps > 0) {
     std::fprintf(out, "\nnote: raw RocksDB Put sync=true from %zu threads: %.0f events/s",
                  cfg.sync_threads, info.raw_sync_t8_eps);

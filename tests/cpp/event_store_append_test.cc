@@ -276,6 +276,23 @@ TEST_CASE("The revision check sees the previous append immediately") {
   CHECK(store->HeadPosition() == 20);
 }
 
+TEST_CASE("An append larger than the group commit budget is written whole") {
+  TempDir dir;
+  StoreOptions options;
+  options.max_group_commit_bytes = 1 << 20;
+  auto store = OpenStore(dir.path(), options);
+  std::vector<Event> big;
+  for (int i = 0; i < 4; ++i) big.push_back(MakeEvent(std::string(512 * 1024, static_cast<char>('a' + i))));
+  auto r = store->Append("big-1", kNoStream, big);
+  REQUIRE_MESSAGE(r.ok(), r.status().ToString());
+  CHECK(r->first_position == 1);
+  CHECK(r->last_position == 4);
+  auto stored = ReadStreamOrDie(*store, "big-1");
+  REQUIRE(stored.size() == 4);
+  for (size_t i = 0; i < 4; ++i) CHECK(SameClientContent(stored[i], big[i]));
+  CONSENT_CHECK_OK(store->Verify());
+}
+
 // ---- AppendMulti -----------------------------------------------------------------------------
 
 TEST_CASE("AppendMulti writes every stream in one contiguous range, in request order") {
@@ -435,6 +452,21 @@ TEST_CASE("Retrying the same AppendMulti returns the original positions and writ
     CHECK(retry->streams[i].last_position == first->streams[i].last_position);
     CHECK(retry->streams[i].deduplicated);
   }
+  CHECK(TakeSnapshot(*store) == before);
+}
+
+TEST_CASE("A retry that spells out stream_id is the same append") {
+  TempDir dir;
+  auto store = OpenStore(dir.path());
+  auto events = MakeNotes(2);
+  auto first = store->Append("s-1", kNoStream, events);
+  CONSENT_REQUIRE_OK(first);
+  const auto before = TakeSnapshot(*store);
+  for (Event& e : events) e.set_stream_id("s-1");
+  auto retry = store->Append("s-1", kNoStream, events);
+  REQUIRE_MESSAGE(retry.ok(), retry.status().ToString());
+  CHECK(retry->deduplicated);
+  CHECK(retry->first_position == first->first_position);
   CHECK(TakeSnapshot(*store) == before);
 }
 

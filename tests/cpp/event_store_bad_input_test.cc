@@ -2,11 +2,15 @@
 // as it was.
 #include <doctest/doctest.h>
 
+#include <google/protobuf/descriptor.h>
+#include <google/protobuf/timestamp.pb.h>
+
 #include <cstdint>
 #include <functional>
 #include <limits>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -58,6 +62,31 @@ void AddUnknownField(Event& e) {
   REQUIRE(parsed.ParseFromString(wire));
   REQUIRE_FALSE(parsed.GetReflection()->GetUnknownFields(parsed).empty());
   e = parsed;
+}
+
+using google::protobuf::FieldDescriptor;
+
+// The first payload member (a field of the `payload` oneof) whose message has a singular field
+// accepted by `pred`, and that field. Found through descriptors so the table follows the schema.
+std::optional<std::pair<const FieldDescriptor*, const FieldDescriptor*>> FindPayloadField(
+    const std::function<bool(const FieldDescriptor*)>& pred) {
+  const auto* oneof = Event::descriptor()->FindOneofByName("payload");
+  REQUIRE(oneof != nullptr);
+  for (int i = 0; i < oneof->field_count(); ++i) {
+    const FieldDescriptor* member = oneof->field(i);
+    const auto* type = member->message_type();
+    for (int j = 0; j < type->field_count(); ++j) {
+      if (!type->field(j)->is_repeated() && pred(type->field(j))) {
+        return std::make_pair(member, type->field(j));
+      }
+    }
+  }
+  return std::nullopt;
+}
+
+// Replaces the event's payload by `member` and returns the payload message.
+google::protobuf::Message* SetPayload(Event& e, const FieldDescriptor* member) {
+  return e.GetReflection()->MutableMessage(&e, member);
 }
 
 std::vector<BadAppend> BadAppends(const Event& stored) {
@@ -145,6 +174,36 @@ std::vector<BadAppend> BadAppends(const Event& stored) {
                .Mutate(OnSecond([](Event& e) { e.mutable_actor()->set_role(kInvalidUtf8); }))
                .Index(1).Field("actor"));
   t.push_back(Case("unknown field").Mutate(OnSecond(AddUnknownField)).Index(1));
+  t.push_back(Case("unknown field inside the payload")
+               .Mutate(OnSecond([](Event& e) {
+                 auto* payload = e.mutable_annotation_added();
+                 payload->GetReflection()->MutableUnknownFields(payload)->AddVarint(99, 1);
+               }))
+               .Index(1).Field("annotation_added"));
+  if (auto enum_field = FindPayloadField(
+          [](const FieldDescriptor* f) { return f->type() == FieldDescriptor::TYPE_ENUM; })) {
+    const auto [member, inner] = *enum_field;
+    t.push_back(Case("unknown enum value inside a payload")
+                 .Mutate(OnSecond([member = member, inner = inner](Event& e) {
+                   auto* payload = SetPayload(e, member);
+                   payload->GetReflection()->SetEnumValue(payload, inner, 12345);
+                 }))
+                 .Index(1).Field(member->name()));
+  }
+  if (auto ts_field = FindPayloadField([](const FieldDescriptor* f) {
+        return f->type() == FieldDescriptor::TYPE_MESSAGE &&
+               f->message_type() == google::protobuf::Timestamp::descriptor();
+      })) {
+    const auto [member, inner] = *ts_field;
+    t.push_back(Case("invalid timestamp inside a payload")
+                 .Mutate(OnSecond([member = member, inner = inner](Event& e) {
+                   auto* payload = SetPayload(e, member);
+                   auto* ts = payload->GetReflection()->MutableMessage(payload, inner);
+                   ts->GetReflection()->SetInt32(
+                       ts, ts->GetDescriptor()->FindFieldByName("nanos"), -5);
+                 }))
+                 .Index(1).Field(member->name()));
+  }
 
   // The list itself.
   t.push_back(Case("empty event list")
@@ -241,7 +300,14 @@ TEST_CASE("Each malformed Append is rejected with its own code and writes nothin
   s.store = OpenStore(s.dir.path());
   const auto before = TakeSnapshot(*s.store);
 
-  for (const BadAppend& c : BadAppends(s.stored)) {
+  const std::vector<BadAppend> cases = BadAppends(s.stored);
+  // The schema has enums and timestamps inside payloads: those cases must be in the table.
+  std::set<std::string> names;
+  for (const BadAppend& c : cases) names.insert(c.name);
+  CHECK(names.count("unknown enum value inside a payload") == 1);
+  CHECK(names.count("invalid timestamp inside a payload") == 1);
+
+  for (const BadAppend& c : cases) {
     CAPTURE(c.name);
     std::vector<Event> events = MakeNotes(3, "bad");
     c.mutate(events);

@@ -210,6 +210,17 @@ TEST_CASE("Open refuses a RocksDB database that is not a libconsent store") {
   CHECK(value == "user-value");
 }
 
+TEST_CASE("Open refuses a non-empty directory that holds no store and writes nothing into it") {
+  TempDir dir;
+  { std::ofstream(dir.sub("notes.txt")) << "not a store"; }
+  std::filesystem::create_directories(dir.sub("sub"));
+  const auto before = ListDir(dir.path());
+  auto opened = EventStore::Open({}, dir.path());
+  CHECK_MESSAGE(opened.status().code() == StatusCode::kFailedPrecondition,
+                opened.status().ToString());
+  CHECK(ListDir(dir.path()) == before);
+}
+
 TEST_CASE("Open refuses a store whose column families exist but whose metadata is missing") {
   TempDir dir;
   {

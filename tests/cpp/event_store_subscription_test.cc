@@ -109,6 +109,9 @@ TEST_CASE("A subscription delivers history then live events exactly once, in ord
   CHECK_FALSE(append_failed.load());
   const uint64_t head = store->HeadPosition();
   REQUIRE(sub->WaitFor(head, kLongWait));
+  const auto deadline = SteadyClock::now() + kLongWait;
+  while (!sub->is_live() && SteadyClock::now() < deadline) std::this_thread::sleep_for(1ms);
+  CHECK(sub->is_live());
   sub->Stop();
 
   CHECK(on_live_calls.load() == 1);
@@ -126,6 +129,43 @@ TEST_CASE("A subscription delivers history then live events exactly once, in ord
   const auto threads = got.threads();
   CHECK(threads.size() == 1);
   CHECK(threads.count(std::this_thread::get_id()) == 0);
+}
+
+TEST_CASE("Subscriptions with tiny catch-up batches miss and repeat nothing under a fast appender") {
+  TempDir dir;
+  StoreOptions store_options;
+  store_options.sync = false;
+  auto store = OpenStore(dir.path(), store_options);
+  AppendNotes(*store, "call-0", 50);
+  for (int round = 0; round < 12; ++round) {
+    CAPTURE(round);
+    Collector got;
+    std::atomic<int> lives{0};
+    SubscribeOptions options;
+    options.batch_size = static_cast<size_t>(1 + round % 3);
+    options.from_position = 1 + static_cast<uint64_t>(round) * 7;
+    options.on_live = [&] { ++lives; };
+    const uint64_t from = options.from_position;
+    auto sub = SubscribeOrDie(*store, options, got.Handler());
+    std::thread appender([&] {
+      for (int i = 0; i < 150; ++i) {
+        if (!store->Append("call-" + std::to_string(i % 5), kAnyRevision, MakeNotes(1 + i % 2))
+                 .ok()) {
+          return;
+        }
+      }
+    });
+    appender.join();
+    const uint64_t head = store->HeadPosition();
+    REQUIRE(sub->WaitFor(head, kLongWait));
+    // Having processed the head, an idle subscription turns live (exactly once).
+    const auto deadline = SteadyClock::now() + kLongWait;
+    while (!sub->is_live() && SteadyClock::now() < deadline) std::this_thread::sleep_for(1ms);
+    CHECK(sub->is_live());
+    sub->Stop();
+    CHECK(got.positions() == Range(from, head));
+    CHECK(lives.load() == 1);
+  }
 }
 
 TEST_CASE("Two subscriptions on one store each receive every event") {
@@ -343,7 +383,12 @@ TEST_CASE("A handler returning an error stops the subscription with that status"
   auto sub = SubscribeOrDie(*store, {}, [&](const Event& e) {
     ++calls;
     last_seen = e.position();
-    if (e.position() == 4) return FailedPreconditionError("projection says no at 4");
+    if (e.position() == 4) {
+      ErrorContext ctx;
+      ctx.rule_id = "LC-TEST-1";
+      ctx.position = 4;
+      return FailedPreconditionError("projection says no at 4", ctx);
+    }
     return Status::Ok();
   });
   const auto start = SteadyClock::now();
@@ -351,6 +396,8 @@ TEST_CASE("A handler returning an error stops the subscription with that status"
   CHECK(SteadyClock::now() - start < 5s);  // returns when the subscription ends, not at the timeout
   CHECK(sub->status().code() == StatusCode::kFailedPrecondition);
   CHECK(sub->status().message().find("projection says no at 4") != std::string::npos);
+  CHECK(sub->status().context().rule_id == "LC-TEST-1");
+  CHECK(sub->status().context().position == std::optional<uint64_t>(4));
   CHECK(calls.load() == 4);
   CHECK(last_seen.load() == 4);
   CHECK(sub->last_position() < 10);

@@ -266,6 +266,35 @@ TEST_CASE("Verify reports kDataLoss at the first event when it was changed") {
   CheckDataLossAt(VerifyStore(f.path()), 1);
 }
 
+TEST_CASE("Verify reports kDataLoss at an event whose payload type tag was changed") {
+  // AnnotationAdded{text} and SourceCheckpointed{source} share a wire layout, as do real pairs
+  // such as RecordingPaused/RecordingResumed: rewriting only the oneof field number turns one
+  // fact into another. The tag is part of the header, so the chain must catch it.
+  TamperFixture f;
+  {
+    RawDb raw(f.path());
+    auto rec = raw.Get(kEventsCf, PositionKey(5));
+    REQUIRE(rec.has_value());
+    const size_t text_at = rec->find(PayloadMarker(5));
+    REQUIRE(text_at != std::string::npos);
+    REQUIRE(text_at >= 5);
+    // ... 0xA2 0x06 (field 100, length-delimited) | len | 0x0A (text) | len | text
+    const size_t tag_at = text_at - 5;
+    REQUIRE(rec->substr(tag_at, 2) == std::string("\xA2\x06", 2));
+    (*rec)[tag_at] = '\xAA';  // field 101: source_checkpointed
+    raw.Put(kEventsCf, PositionKey(5), *rec);
+  }
+  {
+    auto store = OpenStore(f.path());
+    auto e = store->ReadEvent(5);
+    if (e.ok()) {
+      // The forged event now reads as another fact with the same bytes.
+      CHECK(e->source_checkpointed().source() == PayloadMarker(5));
+    }
+  }
+  CheckDataLossAt(VerifyStore(f.path()), 5);
+}
+
 TEST_CASE("Verify reports kDataLoss at an event whose stored hash was changed") {
   TamperFixture f;
   {

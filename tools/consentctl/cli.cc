@@ -137,7 +137,7 @@ StatusOr<std::unique_ptr<EventStore>> OpenStore(const Context& ctx, bool create)
   options.create_if_missing = create;
   auto store = EventStore::Open(options, path);
   if (!store.ok() && store.status().code() == StatusCode::kNotFound) {
-    return NotFoundError("no store at " + path + ": " + store.status().message(),
+    return NotFoundError("no store at " + path + " (it exists but holds no libconsent store)",
                          store.status().context());
   }
   return store;

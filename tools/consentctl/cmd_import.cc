@@ -21,6 +21,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -110,14 +111,14 @@ std::string JsonFieldPath(std::string_view proto_path) {
   return out;
 }
 
-std::string PayloadFieldList() {
+// "annotationAdded, sourceCheckpointed, ..." (the schema has dozens: name a few).
+std::string PayloadFieldExamples() {
   const OneofDescriptor* oneof = Event::descriptor()->FindOneofByName("payload");
   std::string out;
-  for (int i = 0; i < oneof->field_count(); ++i) {
-    if (i > 0) out += ", ";
-    out += oneof->field(i)->json_name();
+  for (int i = 0; i < oneof->field_count() && i < 3; ++i) {
+    out += oneof->field(i)->json_name() + ", ";
   }
-  return out;
+  return out + "...";
 }
 
 struct LineError {
@@ -127,7 +128,8 @@ struct LineError {
 
 // Turns protobuf's JSON parser message into a field and a one-line reason. The parser reports
 // e.g. "(annotation_added) bogus: Cannot find field." or "(occur_time): invalid value ...";
-// syntax errors come with a multi-line excerpt, of which the first line is kept.
+// syntax errors come with a multi-line excerpt, of which the first line is kept. Anything not
+// recognised (another protobuf version words it differently) is passed through unchanged.
 LineError DescribeJsonError(std::string_view message) {
   if (size_t nl = message.find('\n'); nl != std::string_view::npos) message = message.substr(0, nl);
   std::string parent;
@@ -144,14 +146,14 @@ LineError DescribeJsonError(std::string_view message) {
     std::string_view name = rest.substr(0, rest.size() - kUnknown.size());
     while (name.starts_with(" ")) name.remove_prefix(1);
     std::string field = parent.empty() ? std::string(name) : parent + "." + std::string(name);
-    return {field, "unknown field (not in consent.v1.Event)"};
+    return {field, "unknown field name (see proto/consent/v1 for the schema)"};
   }
   if (rest.starts_with(": ")) rest.remove_prefix(2);
   if (rest == "Root element must be a message.") {
     return {"", "invalid JSON: a line must hold one JSON object (one event)"};
   }
-  if (size_t p = rest.find("oneof field '"); p != std::string_view::npos) {
-    return {"payload", "more than one payload is set (exactly one of " + PayloadFieldList() + ")"};
+  if (rest.find("oneof field '") != std::string_view::npos) {
+    return {"payload", "more than one payload field is set; an event holds exactly one"};
   }
   if (rest.starts_with("invalid value ")) {
     std::string_view detail = rest.substr(std::string_view("invalid value ").size());
@@ -205,11 +207,17 @@ std::optional<LineError> CheckEvent(const Event& event) {
     return LineError{"occurTime", "missing: when the fact happened (RFC 3339) is required"};
   }
   if (event.payload_case() == Event::PAYLOAD_NOT_SET) {
-    return LineError{"payload", "missing: the event needs exactly one of " + PayloadFieldList()};
+    return LineError{"payload", "missing: the event needs exactly one payload field (" +
+                                    PayloadFieldExamples() + ")"};
   }
   if (Status s = ValidateEventForAppend(event.stream_id(), event); !s.ok()) {
-    std::string field = s.context().field.empty() ? "" : JsonFieldPath(s.context().field);
-    return LineError{field, s.message()};
+    const std::string& field = s.context().field;
+    std::string_view why = s.message();
+    // The message reads 'field "event_id": must be 16 bytes'; the field is printed by the
+    // caller, under its JSON name.
+    const std::string prefix = "field \"" + field + "\": ";
+    if (!field.empty() && why.starts_with(prefix)) why.remove_prefix(prefix.size());
+    return LineError{field.empty() ? "" : JsonFieldPath(field), std::string(why)};
   }
   return std::nullopt;
 }

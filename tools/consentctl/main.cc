@@ -19,6 +19,8 @@ int RunImport(const Context& ctx, std::span<const std::string> args);
 int RunExport(const Context& ctx, std::span<const std::string> args);
 int RunVerify(const Context& ctx, std::span<const std::string> args);
 int RunStats(const Context& ctx, std::span<const std::string> args);
+int RunDemo(const Context& ctx, std::span<const std::string> args);
+int RunReport(const Context& ctx, std::span<const std::string> args);
 
 namespace {
 
@@ -32,6 +34,10 @@ constexpr Command kCommands[] = {
      "write events as JSON Lines to stdout", RunExport},
     {"verify", "", "[--from POS] [--to POS]", "check the hash chain and the indexes", RunVerify},
     {"stats", "", "[--format table|json]", "print the store's figures", RunStats},
+    {"demo", "", "[--seed N] [--calls N] [--agents N]",
+     "simulate a contact-centre day into the store and print its audit report", RunDemo},
+    {"report", "", "[--format table|json|csv] [--at TIME] [--from TIME] [--to TIME]",
+     "print the audit report (verdicts by rule, objections, sampling, accesses)", RunReport},
 };
 
 const Command* FindCommand(std::string_view name) {
@@ -118,8 +124,8 @@ int Main(int argc, char** argv) {
   }
   const Command* command = FindCommand(name);
   if (command == nullptr) {
-    if (name.starts_with("-")) return MainUsageError("unknown option \"" + std::string(name) + "\"");
-    return MainUsageError("unknown command \"" + std::string(name) + "\"");
+    const char* what = name.starts_with("-") ? "unknown option" : "unknown command";
+    return MainUsageError(std::string(what) + " \"" + std::string(name) + "\"");
   }
   if (help) {
     std::fputs(CommandUsage(*command).c_str(), stdout);

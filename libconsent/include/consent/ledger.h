@@ -1,0 +1,306 @@
+// consent::Ledger — records the domain facts of call recording, one imperative method per fact.
+//
+// The Ledger is the domain facade over an EventStore. Each method takes one past-tense fact
+// (a payload of consent.v1.Event) and its envelope (FactOptions), appends it to the stream it
+// belongs to, at the revision the Ledger validated it against, and returns where it landed:
+//
+//   auto ledger = consent::Ledger::Create(store.get());
+//   consent::FactOptions at;
+//   at.occur_time = std::chrono::system_clock::now();
+//   consent::v1::CallStarted call;
+//   call.set_call_id("c-9");
+//   call.set_registration_id("reg-1");
+//   auto started = (*ledger)->StartCall(call, at);             // -> stream "call-c-9"
+//   consent::v1::RecordingPaused pause;
+//   pause.set_call_id("c-9");
+//   pause.set_recording_id("r-2");
+//   pause.add_tracks(consent::v1::TRACK_CALLER);
+//   auto paused = (*ledger)->PauseRecording(pause, at);
+//   // FAILED_PRECONDITION: PauseRecording(call "c-9"): unknown recording "r-2" (no
+//   // RecordingStarted); context().field == "recording_id". Nothing was appended.
+//
+// What it refuses and what it records. The Ledger refuses facts that are malformed or that
+// cannot have happened given the log (a pause of a recording that is not running, a second
+// CallEnded), with a precise error and nothing appended. It records facts that are possible but
+// unlawful — recording after an objection, recording a private call, capture never paused after
+// an objection: they are the evidence the projections judge. The one exception is access to
+// media (AccessRecording, StartLiveListen): LC-ACC-1 is enforced at the door, and a refused
+// access is recorded as an AccessRefused instead (see AccessRecording).
+//
+// Streams. Every fact lands in exactly one stream, named after the entity it is about:
+//   registration-<registration_id>  ProcessingRegistered, ProcessingAmended, ProcessingEnded,
+//                                   CseConsulted, DpoConsulted, DpiaRecorded
+//   notice-<notice_id>              NoticePublished
+//   method-<evaluation_method_id>   EvaluationMethodPublished
+//   line-<line_id>                  CapabilityDeclared, CapabilityProbed (line_id set)
+//   queue-<queue_id>                the same, when line_id is empty
+//   agent-<agent_ref>               AgentProvisioned, AgentInformed, RecordingWindowAnnounced
+//                                   with agent_ref; a standing agent objection (ObjectionRaised
+//                                   with an empty call_id; agent_ref = its subject_ref) and its
+//                                   ObjectionDecided / ObjectionWithdrawn (agent_ref set)
+//   team-<team_id>                  RecordingWindowAnnounced with only team_id
+//   call-<call_id>                  everything about a call: CallStarted, CallTransferred,
+//                                   CallEnded, PrivateCallFlagged, NoticeGiven,
+//                                   ObjectionChannelLost/Restored, SensitiveSegmentStarted/Ended,
+//                                   RecordingStarted/Paused/Resumed/Stopped/Stored,
+//                                   ScreenCaptureStarted, ObjectionRaised/Decided/Withdrawn with
+//                                   call_id, LiveListenStarted, RecordingAccessed, AccessRefused
+// A transferred call that gets a new id (CallTransferred.new_call_id) is a new stream: record
+// StartCall for the new leg before facts about it.
+//
+// Errors. Every failure leads with the method and its subject
+// (`StartRecording(call "c-9"): recording "r-1" already exists (position 12)`) and carries
+// typed context: context().stream (the target stream, when known), context().field (the
+// offending field: a path inside the payload such as "recording_id" or "tracks[1]", or an
+// envelope field: "occur_time", "event_id"), context().position (the earlier fact contradicted,
+// when there is one), context().rule_id (kPermissionDenied only). Codes:
+//   kInvalidArgument    the fact is malformed: occur_time missing; event_id not 16 bytes; a
+//                       required id or enum missing (see each method); an unknown enum value,
+//                       invalid UTF-8 or unknown field (consent::ValidateEventForAppend); a
+//                       version 0; a fact about a call timed before its CallStarted; an
+//                       acknowledgement before its command.
+//   kFailedPrecondition the fact contradicts the log: an unknown call, recording, objection,
+//                       registration, agent or segment; a second CallStarted or CallEnded; a
+//                       call fact after CallEnded (see below); a pause, resume or stop of tracks
+//                       not in the right state; a registration version out of sequence.
+//   kPermissionDenied   AccessRecording / StartLiveListen refused by LC-ACC-1 (an AccessRefused
+//                       was appended).
+//   kAlreadyExists      event_id already recorded with other content or in another stream.
+//   kAborted            other writers kept moving the stream: max_conflict_retries exhausted.
+//   kUnimplemented      Record() of a payload type the Ledger does not record yet.
+//   kUnavailable, kInternal, kDataLoss  from the store.
+// After a call's CallEnded, only RecordingStored, RecordingAccessed, AccessRefused,
+// ObjectionDecided and ObjectionWithdrawn are accepted on it, plus a RecordingStopped that
+// happened at or before the end (occur_time <= the CallEnded's) and is reported late.
+//
+// Idempotency. A fact carries an event id (FactOptions::event_id, generated when empty).
+// Recording a fact again with the same id and content returns the original Recorded with
+// deduplicated = true, whatever happened since; the same id with other content is
+// kAlreadyExists. Retry a failed or timed-out call with the same event_id.
+//
+// Thread-safety: a Ledger is safe for concurrent use by any number of threads. Several Ledgers
+// (in one or several processes) and other writers may share the store: each fact is appended at
+// the stream revision it was validated against, and re-validated on a conflict.
+
+#ifndef CONSENT_LEDGER_H_
+#define CONSENT_LEDGER_H_
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "consent/event_store.h"
+#include "consent/status.h"
+#include "consent/v1/event.pb.h"
+
+namespace consent {
+
+// The envelope of one fact.
+struct FactOptions {
+  // When the fact happened, as reported by its source. Required: the default (the epoch) is
+  // kInvalidArgument with context().field == "occur_time".
+  std::chrono::system_clock::time_point occur_time{};
+  // 16 bytes; retrying with the same id is idempotent. Default: empty = a new NewEventId().
+  std::string event_id;
+  // Who reported or caused the fact. Default: unset.
+  v1::Actor actor;
+  // Groups the events of one business transaction. Default: the call id for facts kept in a
+  // call stream, empty otherwise.
+  std::string correlation_id;
+  // Event id (hex) or command id that caused this fact. Default: empty.
+  std::string causation_id;
+  // Sync the write before returning. Default: the store's StoreOptions::sync.
+  std::optional<bool> sync;
+};
+
+// Where a fact was recorded.
+struct Recorded {
+  std::string stream;
+  uint64_t position = 0;
+  // Revision of the fact in its stream.
+  int64_t revision = 0;
+  std::string event_id;
+  // True when the fact was already stored under this event id (a retry): nothing was written.
+  bool deduplicated = false;
+};
+
+struct LedgerOptions {
+  // Times a fact is re-validated and re-appended after another writer moved its stream
+  // (kAborted from the store) before the Ledger gives up with kAborted. Default: 8.
+  int max_conflict_retries = 8;
+  // Folded stream states kept in memory (least recently used first out), so that a busy call
+  // is not re-read for every fact. 0 disables the cache. Default: 65536.
+  size_t state_cache_entries = 65536;
+};
+
+class Ledger {
+ public:
+  // A Ledger over `store`. REQUIRES: `store` outlives the Ledger.
+  // Errors: kInvalidArgument when store is null or max_conflict_retries < 0.
+  static StatusOr<std::unique_ptr<Ledger>> Create(EventStore* store, LedgerOptions options = {});
+
+  ~Ledger();
+  Ledger(const Ledger&) = delete;
+  Ledger& operator=(const Ledger&) = delete;
+
+  // Records any fact the Ledger knows, routed to its stream (StreamForFact) after validation.
+  // `event` needs a payload and occur_time; event_id is optional (generated when empty);
+  // stream_id may be empty or equal to the fact's stream; stream_revision, position and
+  // record_time must be unset. correlation_id defaults as in FactOptions. `sync` overrides the
+  // store's setting. The per-fact methods below are this call with their payload.
+  // Errors: see the header comment; kInvalidArgument (field "payload") when no payload is set;
+  // kUnimplemented for payload types not listed in the stream table (analysis documents,
+  // surveys, retention, holds, subject requests, annotations).
+  StatusOr<Recorded> Record(Event event, std::optional<bool> sync = std::nullopt);
+
+  // ---- Governance: stream registration-<registration_id> ----------------------------------
+  // Requires registration_id and registration_version >= 1. kFailedPrecondition when the
+  // registration already exists.
+  StatusOr<Recorded> RegisterProcessing(const v1::ProcessingRegistered& fact,
+                                        const FactOptions& options);
+  // Requires registration_id and registration_version >= 1. kFailedPrecondition when the
+  // registration is unknown, previous_version is not its latest version (field
+  // "previous_version"), or registration_version is not the latest + 1.
+  StatusOr<Recorded> AmendProcessing(const v1::ProcessingAmended& fact, const FactOptions& options);
+  // Requires registration_id. kFailedPrecondition when the registration is unknown, already
+  // ended, or registration_version (when set) is not its latest version.
+  StatusOr<Recorded> EndProcessing(const v1::ProcessingEnded& fact, const FactOptions& options);
+  // The three consultations require registration_id and registration_version >= 1;
+  // kFailedPrecondition when the registration or that version is not registered.
+  StatusOr<Recorded> ConsultCse(const v1::CseConsulted& fact, const FactOptions& options);
+  StatusOr<Recorded> ConsultDpo(const v1::DpoConsulted& fact, const FactOptions& options);
+  StatusOr<Recorded> RecordDpia(const v1::DpiaRecorded& fact, const FactOptions& options);
+
+  // ---- Governance: notice-<notice_id>, method-<evaluation_method_id> ----------------------
+  // Requires notice_id, notice_version >= 1, audience and tier. kFailedPrecondition when that
+  // version is already published.
+  StatusOr<Recorded> PublishNotice(const v1::NoticePublished& fact, const FactOptions& options);
+  // Requires evaluation_method_id and evaluation_method_version >= 1. kFailedPrecondition when
+  // that version is already published.
+  StatusOr<Recorded> PublishEvaluationMethod(const v1::EvaluationMethodPublished& fact,
+                                             const FactOptions& options);
+
+  // ---- Governance: line-<line_id> or queue-<queue_id> -------------------------------------
+  // Require exactly one of line_id and queue_id.
+  StatusOr<Recorded> DeclareCapability(const v1::CapabilityDeclared& fact,
+                                       const FactOptions& options);
+  StatusOr<Recorded> ProbeCapability(const v1::CapabilityProbed& fact, const FactOptions& options);
+
+  // ---- People: agent-<agent_ref>, team-<team_id> ------------------------------------------
+  // Requires agent_ref. Provisioning again replaces the profile.
+  StatusOr<Recorded> ProvisionAgent(const v1::AgentProvisioned& fact, const FactOptions& options);
+  // Requires agent_ref; announced windows must not end before they start. kFailedPrecondition
+  // when the agent was never provisioned.
+  StatusOr<Recorded> InformAgent(const v1::AgentInformed& fact, const FactOptions& options);
+  // Requires exactly one of agent_ref and team_id, and a window that does not end before it
+  // starts. kFailedPrecondition when agent_ref names an agent never provisioned.
+  StatusOr<Recorded> AnnounceRecordingWindow(const v1::RecordingWindowAnnounced& fact,
+                                             const FactOptions& options);
+
+  // ---- Calls: call-<call_id> ---------------------------------------------------------------
+  // Every call fact requires call_id, and, except StartCall, a call already started
+  // (kFailedPrecondition "unknown call") and an occur_time not before the CallStarted's
+  // (kInvalidArgument, field "occur_time").
+  //
+  // kFailedPrecondition when the call already started.
+  StatusOr<Recorded> StartCall(const v1::CallStarted& fact, const FactOptions& options);
+  StatusOr<Recorded> TransferCall(const v1::CallTransferred& fact, const FactOptions& options);
+  // kFailedPrecondition when the call already ended.
+  StatusOr<Recorded> EndCall(const v1::CallEnded& fact, const FactOptions& options);
+  // Recorded even when the call is being recorded: LC-PRIV-1 judges what follows.
+  StatusOr<Recorded> FlagPrivateCall(const v1::PrivateCallFlagged& fact,
+                                     const FactOptions& options);
+  // Requires tier; end_time not before start_time.
+  StatusOr<Recorded> GiveNotice(const v1::NoticeGiven& fact, const FactOptions& options);
+  StatusOr<Recorded> LoseObjectionChannel(const v1::ObjectionChannelLost& fact,
+                                          const FactOptions& options);
+  StatusOr<Recorded> RestoreObjectionChannel(const v1::ObjectionChannelRestored& fact,
+                                             const FactOptions& options);
+  // Require segment_id. kFailedPrecondition when starting a segment id already used, or ending
+  // one never started or already ended.
+  StatusOr<Recorded> StartSensitiveSegment(const v1::SensitiveSegmentStarted& fact,
+                                           const FactOptions& options);
+  StatusOr<Recorded> EndSensitiveSegment(const v1::SensitiveSegmentEnded& fact,
+                                         const FactOptions& options);
+
+  // ---- Recording control: call-<call_id> ---------------------------------------------------
+  // Start, pause, resume and stop require recording_id and at least one track (none
+  // TRACK_UNSPECIFIED); pause, resume and stop require ack_time not before command_time.
+  //
+  // kFailedPrecondition when the recording id already exists in the call. Recorded even after
+  // an objection or a private flag: that is evidence, not an impossibility.
+  StatusOr<Recorded> StartRecording(const v1::RecordingStarted& fact, const FactOptions& options);
+  // kFailedPrecondition when the recording is unknown, is not running ("recording "r-2" is not
+  // running"), lacks a named track, or a named track is not capturing (field "tracks[i]").
+  StatusOr<Recorded> PauseRecording(const v1::RecordingPaused& fact, const FactOptions& options);
+  // kFailedPrecondition when the recording is unknown or stopped, or a named track is not
+  // paused.
+  StatusOr<Recorded> ResumeRecording(const v1::RecordingResumed& fact, const FactOptions& options);
+  // kFailedPrecondition when the recording is unknown or already stopped (all its tracks), or a
+  // named track is already stopped. A stopped track never resumes.
+  StatusOr<Recorded> StopRecording(const v1::RecordingStopped& fact, const FactOptions& options);
+  // Requires recording_id, copy_id and call_id (the copy is kept in the call's stream).
+  // kFailedPrecondition when the recording is unknown in the call or the copy (copy_id of the
+  // recording or of artefact_id) is already stored. Accepted after CallEnded.
+  StatusOr<Recorded> StoreRecording(const v1::RecordingStored& fact, const FactOptions& options);
+  // Requires recording_id and tracks that are all TRACK_SCREEN or TRACK_VIDEO. The recording
+  // may be new or an existing one (then it gains the tracks). kFailedPrecondition when the
+  // recording already captures a named track or audio_recording_id is unknown in the call.
+  StatusOr<Recorded> StartScreenCapture(const v1::ScreenCaptureStarted& fact,
+                                        const FactOptions& options);
+
+  // ---- Objections: call-<call_id>, or agent-<subject_ref> for a standing agent objection -----
+  // Requires objection_id and party. With an empty call_id the objection is a standing one:
+  // party must be PARTY_AGENT and subject_ref (the agent_ref) is required. kFailedPrecondition
+  // when the objection id already exists in that stream.
+  StatusOr<Recorded> RaiseObjection(const v1::ObjectionRaised& fact, const FactOptions& options);
+  // Requires objection_id, outcome, and call_id or agent_ref (where it was raised).
+  // kFailedPrecondition when the objection is unknown there or was withdrawn. Accepted after
+  // CallEnded.
+  StatusOr<Recorded> DecideObjection(const v1::ObjectionDecided& fact, const FactOptions& options);
+  // Requires objection_id, and call_id or agent_ref. kFailedPrecondition when the objection is
+  // unknown there or already withdrawn. A withdrawal by a party other than the one who objected
+  // is recorded (LC-OBJ-3 ignores it) and leaves the objection standing. Accepted after
+  // CallEnded.
+  StatusOr<Recorded> WithdrawObjection(const v1::ObjectionWithdrawn& fact,
+                                       const FactOptions& options);
+
+  // ---- Use: call-<call_id> -----------------------------------------------------------------
+  // LC-ACC-1 at the door, for StartLiveListen and AccessRecording: the registration named by
+  // the call's CallStarted must exist, not have ended before occur_time, have a version in force
+  // at occur_time (the highest whose valid_from_time has passed), list `role` among that
+  // version's recipient_roles and `purpose` among its purposes. Otherwise the Ledger appends an
+  // AccessRefused instead (same envelope and event id, the same who/what/why, reason, rule_ids
+  // ["LC-ACC-1"]) and returns kPermissionDenied with context().rule_id == "LC-ACC-1",
+  // context().position == the AccessRefused's position and context().field naming what failed
+  // ("role", "purpose", or "call_id" when no registration applies). A retry with the same
+  // event_id returns the same kPermissionDenied.
+  //
+  // Requires listen_id and principal_ref. kFailedPrecondition after CallEnded: live listening
+  // needs a live call.
+  StatusOr<Recorded> StartLiveListen(const v1::LiveListenStarted& fact,
+                                     const FactOptions& options);
+  // Requires recording_id, principal_ref and an action other than ACCESS_ACTION_LIVE_LISTEN.
+  // kFailedPrecondition when the recording is unknown in the call. Accepted after CallEnded.
+  StatusOr<Recorded> AccessRecording(const v1::RecordingAccessed& fact,
+                                     const FactOptions& options);
+  // Records a refusal decided by the host. Accepted after CallEnded.
+  StatusOr<Recorded> RefuseAccess(const v1::AccessRefused& fact, const FactOptions& options);
+
+ private:
+  class Impl;
+  explicit Ledger(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+// The stream `event`'s fact belongs to ("call-42"), per the table above.
+// Errors: kInvalidArgument when no payload is set or the routing field is missing (context().field
+// names it); kUnimplemented for payload types the Ledger does not record yet.
+StatusOr<std::string> StreamForFact(const Event& event);
+
+}  // namespace consent
+
+#endif  // CONSENT_LEDGER_H_

@@ -1,0 +1,124 @@
+// consent::SimulateDay — a seeded, reproducible contact-centre day, recorded through the Ledger.
+//
+// The simulator plays one working day of a contact centre into a store, using only the Ledger
+// (consent/ledger.h), never raw appends, so every fact passes the same checks as production
+// input. It exists for the demo (`consentctl demo`), for tests and benchmarks that need a
+// realistic log, and for the Python bindings.
+//
+// What happens (all of it drawn from a std::mt19937_64 seeded with `seed`):
+//  * Governance, on an empty store: one processing registration (purposes training and
+//    evaluation, legitimate interests, recipient roles "trainer", "quality-analyst",
+//    "team-lead", retention 6/12 months, default sampling), staff committee and DPO consulted,
+//    a DPIA; tier-1 and tier-2 caller notices (the tier-2 pointer is kSimulatedNoticePointer),
+//    an agent notice and an evaluation method; suspend capabilities for seven queues, of which
+//    one cannot suspend at all (the legacy queue), one does not cover the agent track, one has
+//    a failed probe and one a stale probe.
+//  * Agents: most informed with an announced recording window; a few staff representatives
+//    (one without a private line or exclusion key), two never informed, one informed without
+//    the evaluation method, one without a window, one with a standing written objection.
+//  * Calls over the day (arrivals follow a morning and an afternoon peak): a tier-1 notice at
+//    the start (sometimes cut off or missing) with the tier-2 pointer (sometimes a stale one);
+//    a sampler that asks the RecordingGate before recording a small share of calls — and
+//    misbehaviour besides: a legacy queue that records every call without asking, manual
+//    recordings started without asking; payment segments paused (sometimes late or not at
+//    all); caller objections (mostly honoured within 100-1800 ms, some late, some never
+//    acknowledged, a few ignored, a few pausing only the caller track); agent objections with
+//    reasons, some overruled by a named supervisor with a written ground; withdrawals (by the
+//    objector, and occasionally by the other party followed by a resume); private calls
+//    flagged before dialling (one mandate-related call of a protected agent); transfers;
+//    stored copies at the end of recorded calls; live listening; accesses by recipient roles
+//    and by forbidden ones ("sales-manager", "it-admin"), which the Ledger refuses and records.
+//
+// Reproducibility: event ids, call ids, references, times and choices derive from `seed` and
+// the day simulated, so two runs with the same options into fresh stores append identical
+// events (identical bytes when the stores' clocks, which stamp record_time, agree).
+// On a store that already holds events the simulator plays the next day after the last event,
+// skipping the governance and the agents the log already knows.
+//
+//   auto store = consent::EventStore::Open({}, "./consent-data");
+//   consent::SimulationOptions options;
+//   options.calls = 300;
+//   auto summary = consent::SimulateDay(store->get(), options);
+//   if (!summary.ok()) return fail(summary.status());
+//   std::cout << summary->calls << " calls, " << summary->recordings << " recordings\n";
+//
+// Thread-safety: SimulateDay may run concurrently with readers of the store; two simulations
+// into the same store at the same time would interleave two days and are not supported.
+
+#ifndef CONSENT_SIMULATOR_H_
+#define CONSENT_SIMULATOR_H_
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+
+#include "consent/compliance.h"
+#include "consent/event_store.h"
+#include "consent/status.h"
+
+namespace consent {
+
+// The tier-2 (full) caller notice's pointer, offered at the start of every simulated call.
+inline constexpr const char* kSimulatedNoticePointer = "https://example.test/privacy/calls";
+// The registration the simulator records calls under.
+inline constexpr const char* kSimulatedRegistrationId = "reg-calls-training";
+
+struct SimulationOptions {
+  // Seed of every random choice. Default: 42.
+  uint64_t seed = 42;
+  // Calls to simulate. Must be >= 1. Default: 5000.
+  uint32_t calls = 5000;
+  // Agents on duty. Must be >= 8 (the cast of special agents needs them). Default: 40.
+  uint32_t agents = 40;
+  // Start of the working day (calls arrive over the 12 hours that follow).
+  // Default (nullopt): kSimulatedFirstDay (2026-03-02T08:00:00Z) on an empty store; on a store
+  // that holds events, 08:00 UTC of the day after the latest occur_time in the log.
+  std::optional<TimePoint> start;
+  // Sync every append to disk. A simulation is re-playable, so the default trades durability
+  // for speed. Default: false.
+  bool sync = false;
+  // Called every `progress_every` calls and once at the end with the events appended and the
+  // calls started so far. Optional.
+  std::function<void(uint64_t events, uint64_t calls)> progress;
+  // Default: 100.
+  uint32_t progress_every = 100;
+};
+
+// 2026-03-02T08:00:00Z, the first simulated day when none is given.
+TimePoint SimulatedFirstDay();
+
+struct SimulationSummary {
+  TimePoint day_start;               // the start of the simulated day
+  TimePoint first_event;             // earliest and latest occur_time appended
+  TimePoint last_event;
+  bool continued = false;            // the store held events: governance was not replayed
+  uint64_t first_position = 0;       // positions of the events appended (0 when none)
+  uint64_t last_position = 0;
+  uint64_t events = 0;               // events appended
+  uint64_t calls = 0;                // CallStarted
+  uint64_t recorded_calls = 0;       // calls with at least one RecordingStarted
+  uint64_t recordings = 0;           // RecordingStarted
+  uint64_t recordings_without_gate = 0;  // started without asking the gate (gate_position 0)
+  uint64_t gate_asked = 0;           // gate decisions asked by the sampler
+  uint64_t gate_allowed = 0;
+  uint64_t private_calls = 0;
+  uint64_t transfers = 0;
+  uint64_t objections_caller = 0;
+  uint64_t objections_agent = 0;
+  uint64_t live_listens = 0;
+  uint64_t accesses = 0;             // RecordingAccessed
+  uint64_t refused_accesses = 0;     // AccessRefused
+  std::chrono::milliseconds elapsed{0};  // wall-clock time of the simulation (not reproducible)
+};
+
+// Plays one day into `store` (see the file comment).
+// Errors: kInvalidArgument for options out of range; any error the Ledger or the store returns
+// (the simulation stops there; the events appended before stay, as in any real day).
+// REQUIRES: store != nullptr.
+StatusOr<SimulationSummary> SimulateDay(EventStore* store, const SimulationOptions& options);
+
+}  // namespace consent
+
+#endif  // CONSENT_SIMULATOR_H_

@@ -1,0 +1,536 @@
+// CallCompliance and AgentLedger: verdicts from a call's (or agent's) folded state.
+//
+// Rules judged when capture begins (registration, agent, notice, capability, sampling, and
+// capture during an objection, private flag or payment segment) were evaluated by the gate's
+// code at that moment and stored with the capture; here they are aggregated. Rules about how
+// fast capture stopped, what was purged and how media was accessed are judged from the call's
+// facts against the evaluation time.
+#include <algorithm>
+#include <map>
+#include <set>
+
+#include "projections/engine.h"
+
+namespace consent::internal {
+namespace {
+
+constexpr int kStart = 1, kPause = 2, kResume = 3, kStop = 4;
+
+// Rules attached to calls, in catalogue order.
+constexpr const char* kCallRules[] = {
+    "LC-REG-1", "LC-REG-2", "LC-REG-3", "LC-GOV-1", "LC-GOV-2", "LC-GOV-3", "LC-AGT-1", "LC-AGT-3",
+    "LC-PRIV-1", "LC-NOT-1", "LC-NOT-2", "LC-NOT-3", "LC-NOT-4", "LC-OBJ-1", "LC-OBJ-2", "LC-OBJ-3",
+    "LC-OBJ-4", "LC-OBJ-5", "LC-PROP-1", "LC-SCOPE-1", "LC-DATA-1", "LC-ACC-1", "LC-ACC-2"};
+
+constexpr int kTier2Items[] = {v1::NOTICE_ITEM_EXISTENCE,     v1::NOTICE_ITEM_CONTROLLER,
+                               v1::NOTICE_ITEM_PURPOSES,      v1::NOTICE_ITEM_LEGAL_BASIS,
+                               v1::NOTICE_ITEM_RECIPIENTS,    v1::NOTICE_ITEM_RETENTION,
+                               v1::NOTICE_ITEM_RIGHT_TO_OBJECT, v1::NOTICE_ITEM_RIGHTS_OF_ACCESS_AND_RECTIFICATION,
+                               v1::NOTICE_ITEM_RIGHT_TO_COMPLAIN_TO_CNIL};
+
+int Rank(Verdict v) {
+  switch (v) {
+    case Verdict::kViolated: return 4;
+    case Verdict::kUnverified: return 3;
+    case Verdict::kPending: return 2;
+    case Verdict::kOk: return 1;
+    case Verdict::kNotApplicable: return 0;
+  }
+  return 0;
+}
+
+// Accumulates the verdict of one rule from several findings: the worst wins, evidence adds up.
+struct Acc {
+  Verdict verdict = Verdict::kNotApplicable;
+  std::string detail;
+  std::vector<uint64_t> evidence;
+  int findings = 0;
+  void Add(Verdict v, const std::string& d, const std::vector<uint64_t>& ev) {
+    if (v != Verdict::kOk && v != Verdict::kNotApplicable) ++findings;
+    if (Rank(v) > Rank(verdict)) {
+      verdict = v;
+      detail = d;
+    }
+    if (v != Verdict::kOk && v != Verdict::kNotApplicable) {
+      for (uint64_t e : ev) {
+        if (e != 0) evidence.push_back(e);
+      }
+    }
+  }
+  void Ok(const std::string& d) {
+    if (verdict == Verdict::kNotApplicable) {
+      verdict = Verdict::kOk;
+      detail = d;
+    }
+  }
+};
+
+std::string Ms(int64_t ns) {
+  const int64_t us = ns / 1000;
+  return std::to_string(us / 1000) + "." + std::to_string((us % 1000) / 100) + " ms";
+}
+
+bool Has(const google::protobuf::RepeatedField<int>& v, int x) { return std::find(v.begin(), v.end(), x) != v.end(); }
+
+// Outcome of "capture must stop within the budget after a trigger at (t0, trigger_pos)".
+struct StopCheck {
+  Verdict verdict = Verdict::kOk;
+  bool capture_running = false;
+  std::optional<int64_t> latency_ns;  // set when every running track was acknowledged
+  std::string detail;
+  std::vector<uint64_t> evidence;
+};
+
+StopCheck CheckStop(const st::Call& c, int64_t t0, uint64_t trigger_pos, int64_t budget, int64_t at_ns) {
+  StopCheck out;
+  int64_t worst_latency = 0;
+  bool all_acked = true;
+  for (const auto& r : c.recordings()) {
+    // Track states just before the trigger.
+    std::map<int, int> state;  // track -> kind of last change
+    for (const auto& ch : r.changes()) {
+      if (ch.position() >= trigger_pos) break;
+      for (int t : ch.tracks().empty() ? r.tracks() : ch.tracks()) {
+        if (state[t] != kStop) state[t] = ch.kind();
+      }
+    }
+    for (const auto& [track, kind] : state) {
+      if (kind != kStart && kind != kResume) continue;
+      out.capture_running = true;
+      // First pause or stop of this track after the trigger.
+      const st::TrackChange* stop = nullptr;
+      for (const auto& ch : r.changes()) {
+        if (ch.position() <= trigger_pos) continue;
+        if ((ch.kind() == kPause || ch.kind() == kStop) && (ch.tracks().empty() || Has(ch.tracks(), track))) {
+          stop = &ch;
+          break;
+        }
+      }
+      const std::string what = "recording " + r.recording_id() + " track " + v1::Track_Name(static_cast<v1::Track>(track));
+      if (stop == nullptr) {
+        const int64_t end = c.ended_ns() != 0 && c.ended_ns() <= at_ns ? c.ended_ns() : 0;
+        if (end != 0 && end - t0 <= budget) {
+          all_acked = false;
+          if (Rank(Verdict::kUnverified) > Rank(out.verdict)) {
+            out.verdict = Verdict::kUnverified;
+            out.detail = what + " ended with the call, no acknowledged stop";
+          }
+        } else if (end != 0 || at_ns - t0 > budget) {
+          all_acked = false;
+          out.verdict = Verdict::kViolated;
+          out.detail = what + " kept capturing" + (end ? " until the call ended" : "");
+          out.evidence.push_back(r.started_position());
+        } else {
+          all_acked = false;
+          if (Rank(Verdict::kPending) > Rank(out.verdict)) {
+            out.verdict = Verdict::kPending;
+            out.detail = what + " still capturing, within the budget";
+          }
+        }
+        continue;
+      }
+      out.evidence.push_back(stop->position());
+      if (stop->ns() - t0 > budget) {
+        all_acked = false;
+        out.verdict = Verdict::kViolated;
+        out.detail = what + " was commanded to stop " + Ms(stop->ns() - t0) + " after the trigger";
+      } else if (stop->ack_ns() == 0 || stop->ack_source() != v1::ACK_SOURCE_PLATFORM) {
+        all_acked = false;
+        if (Rank(Verdict::kUnverified) > Rank(out.verdict)) {
+          out.verdict = Verdict::kUnverified;
+          out.detail = what + ": the platform never acknowledged the stop";
+        }
+      } else {
+        const int64_t lat = stop->ack_ns() - t0;
+        worst_latency = std::max(worst_latency, lat);
+        if (lat > budget) {
+          out.verdict = Verdict::kViolated;
+          out.detail = what + " stopped " + Ms(lat) + " after the trigger (budget " + Ms(budget) + ")";
+        }
+      }
+    }
+  }
+  if (out.capture_running && all_acked) out.latency_ns = worst_latency;
+  if (out.verdict == Verdict::kOk) {
+    out.detail = out.capture_running ? "capture stopped within " + Ms(worst_latency) : "no capture was running";
+  }
+  return out;
+}
+
+// Purge of media captured before `t0` within `limit` of it (LC-OBJ-4, LC-PRIV-1).
+Acc CheckPurge(const st::Call& c, int64_t t0, int64_t limit, int64_t at_ns, int64_t withdrawn_ns, const char* why) {
+  Acc acc;
+  const int64_t deadline = t0 + limit;
+  if (withdrawn_ns != 0 && withdrawn_ns <= deadline) {
+    acc.Ok(std::string(why) + " withdrawn before the purge deadline");
+    return acc;
+  }
+  for (const auto& r : c.recordings()) {
+    if (r.started_ns() > t0 && std::string(why) != "private flag") continue;
+    if (r.override_position() != 0) {
+      acc.Ok("kept with a logged overriding ground");
+      continue;
+    }
+    for (const auto& cp : r.copies()) {
+      const std::string what = "copy " + cp.copy_id() + " of recording " + r.recording_id();
+      if (cp.purged_position() != 0 && cp.receipt() && cp.purged_ns() <= deadline) {
+        acc.Ok("media purged within the deadline");
+      } else if (cp.purged_position() != 0 && cp.purged_ns() > deadline) {
+        acc.Add(Verdict::kViolated, what + " purged after the deadline", {cp.stored_position(), cp.purged_position()});
+      } else if (at_ns > deadline) {
+        acc.Add(Verdict::kViolated, what + (cp.purged_position() ? " purged without a receipt" : " not purged") +
+                                        " by the deadline", {cp.stored_position()});
+      } else {
+        acc.Add(Verdict::kPending, what + " to purge after the " + why, {cp.stored_position()});
+      }
+    }
+    if (r.copies().empty()) acc.Ok("no stored copy to purge");
+  }
+  return acc;
+}
+
+}  // namespace
+
+StatusOr<CallVerdicts> ComplianceEngine::EvaluateCall(std::string_view call_id, TimePoint at) const {
+  st::Call c;
+  {
+    CallShard& sh = ShardOfCall(call_id);
+    std::shared_lock<std::shared_mutex> lock(sh.mu);
+    auto it = sh.calls.find(std::string(call_id));
+    if (it == sh.calls.end()) {
+      ErrorContext ctx;
+      ctx.stream = "call-" + std::string(call_id);
+      return NotFoundError("CallCompliance::Evaluate(call \"" + std::string(call_id) + "\"): call unknown",
+                           std::move(ctx));
+    }
+    c = it->second;
+  }
+  const int64_t at_ns = ToNs(at);
+  const int64_t budget = c.policy().pause_budget_ns() ? c.policy().pause_budget_ns() : 2000000000LL;
+  const int64_t purge_obj = c.policy().purge_after_objection_ns() ? c.policy().purge_after_objection_ns()
+                                                                   : 24 * 3600 * 1000000000LL;
+  const int64_t purge_priv = c.policy().purge_after_private_ns() ? c.policy().purge_after_private_ns()
+                                                                  : 24 * 3600 * 1000000000LL;
+
+  CallVerdicts v;
+  v.call_id = c.call_id();
+  v.agent_ref = c.agent_ref();
+  v.line_id = c.started().line_id();
+  v.queue_id = c.started().queue_id();
+  v.site_id = c.started().site_id();
+  v.registration_id = c.registration_id();
+  v.started = FromNs(c.started_ns());
+  if (c.ended_ns() != 0) v.ended = FromNs(c.ended_ns());
+  v.position = c.last_position();
+  v.private_call = !c.private_flags().empty();
+
+  std::map<std::string, Acc> acc;
+  bool recorded = false, caller_captured = false;
+  for (const auto& cap : c.captures()) {
+    if (cap.ns() > at_ns) continue;
+    recorded = true;
+    if (Has(cap.tracks(), v1::TRACK_CALLER)) caller_captured = true;
+    for (const auto& f : cap.failures()) {
+      std::vector<uint64_t> ev{cap.position()};
+      ev.insert(ev.end(), f.evidence().begin(), f.evidence().end());
+      acc[f.rule_id()].Add(f.unverified() ? Verdict::kUnverified : Verdict::kViolated, f.detail(), ev);
+    }
+  }
+  v.recorded = recorded;
+  if (recorded) {
+    for (const char* r : {"LC-REG-1", "LC-REG-2", "LC-REG-3", "LC-GOV-1", "LC-GOV-2", "LC-GOV-3", "LC-AGT-1",
+                          "LC-AGT-3", "LC-OBJ-5", "LC-PROP-1"}) {
+      acc[r].Ok("held at every capture");
+    }
+    if (caller_captured) {
+      acc["LC-NOT-1"].Ok("tier-1 notice completed before capture");
+      acc["LC-NOT-3"].Ok("notice version matches the registration in force");
+    }
+  }
+
+  // LC-PRIV-1: no capture after the flag (from captures), capture running stops within the
+  // budget, media purged within the policy's delay.
+  for (const auto& p : c.private_flags()) {
+    if (p.ns() > at_ns) continue;
+    const char* rule = p.mandate_related() ? "LC-AGT-3" : "LC-PRIV-1";
+    StopCheck s = CheckStop(c, p.ns(), p.position(), budget, at_ns);
+    std::vector<uint64_t> ev{p.position()};
+    ev.insert(ev.end(), s.evidence.begin(), s.evidence.end());
+    if (s.verdict == Verdict::kOk) acc[rule].Ok("private flag honoured: " + s.detail);
+    else acc[rule].Add(s.verdict, "after the private flag: " + s.detail, ev);
+    if (s.capture_running || recorded) {
+      Acc purge = CheckPurge(c, p.ns(), purge_priv, at_ns, 0, "private flag");
+      if (purge.verdict == Verdict::kOk) acc[rule].Ok(purge.detail);
+      else if (purge.verdict != Verdict::kNotApplicable) acc[rule].Add(purge.verdict, purge.detail, purge.evidence);
+    }
+    if (!recorded) acc[rule].Ok("private call never captured");
+  }
+
+  // LC-OBJ-1 / LC-OBJ-2 / LC-OBJ-3 / LC-OBJ-4
+  for (const auto& o : c.objections()) {
+    if (o.raised_ns() > at_ns) continue;
+    const bool agent = o.party() == v1::PARTY_AGENT;
+    const char* rule = agent ? "LC-OBJ-2" : "LC-OBJ-1";
+    ObjectionSummary sum;
+    sum.objection_id = o.objection_id();
+    sum.party = o.party();
+    sum.raised = FromNs(o.raised_ns());
+    sum.withdrawn = o.withdrawn_ns() != 0 && o.withdrawn_ns() <= at_ns;
+    sum.overruled = o.overruled_ns() != 0 && o.overruled_ns() <= at_ns;
+    const bool inherited = o.call_id() != c.call_id();
+    if (!inherited) {
+      StopCheck s = CheckStop(c, o.raised_ns(), o.raised_position(), budget, at_ns);
+      sum.capture_running = s.capture_running;
+      if (s.latency_ns) sum.pause_latency_ms = static_cast<double>(*s.latency_ns) / 1e6;
+      sum.honoured = s.verdict == Verdict::kOk;
+      std::vector<uint64_t> ev{o.raised_position()};
+      ev.insert(ev.end(), s.evidence.begin(), s.evidence.end());
+      if (s.verdict == Verdict::kOk) acc[rule].Ok(s.detail);
+      else acc[rule].Add(s.verdict, s.detail, ev);
+      // LC-OBJ-4: media captured before the objection.
+      if (s.capture_running || std::any_of(c.recordings().begin(), c.recordings().end(),
+                                           [&](const st::Recording& r) { return r.started_ns() <= o.raised_ns(); })) {
+        Acc purge = CheckPurge(c, o.raised_ns(), purge_obj, at_ns, o.withdrawn_ns(), "objection");
+        if (purge.verdict == Verdict::kOk) acc["LC-OBJ-4"].Ok(purge.detail);
+        else if (purge.verdict != Verdict::kNotApplicable) acc["LC-OBJ-4"].Add(purge.verdict, purge.detail, purge.evidence);
+      }
+    } else {
+      sum.honoured = true;
+    }
+    acc[rule].Ok("objection honoured");
+    acc["LC-OBJ-3"].Ok("no capture resumed after the objection");
+    v.objections.push_back(std::move(sum));
+  }
+
+  // LC-DATA-1: capture paused during payment-card segments.
+  for (const auto& seg : c.segments()) {
+    if (seg.kind() != v1::SENSITIVE_KIND_PAYMENT_CARD || seg.start_ns() > at_ns) continue;
+    StopCheck s = CheckStop(c, seg.start_ns(), seg.start_position(), budget, at_ns);
+    std::vector<uint64_t> ev{seg.start_position()};
+    ev.insert(ev.end(), s.evidence.begin(), s.evidence.end());
+    if (s.verdict == Verdict::kOk) acc["LC-DATA-1"].Ok("capture paused during the payment segment");
+    else acc["LC-DATA-1"].Add(s.verdict, "payment segment: " + s.detail, ev);
+  }
+
+  // LC-NOT-2: a tier-2 pointer was offered and resolves to a complete published notice.
+  if (caller_captured) {
+    uint64_t offered = 0;
+    std::string pointer;
+    for (const auto& n : c.notices()) {
+      if (n.notice().audience() == v1::PARTY_CALLER && n.notice().pointer_offered() && !n.notice().pointer().empty()) {
+        offered = n.position();
+        pointer = n.notice().pointer();
+        break;
+      }
+    }
+    if (offered == 0) {
+      acc["LC-NOT-2"].Add(Verdict::kViolated, "no pointer to the full notice was offered to the caller",
+                          {c.started_position()});
+    } else if (auto full = FindNoticeByPointer(pointer); !full) {
+      acc["LC-NOT-2"].Add(Verdict::kViolated, "the pointer \"" + pointer + "\" resolves to no published full notice",
+                          {offered});
+    } else {
+      std::string missing;
+      for (int item : kTier2Items) {
+        if (!Has(full->notice().items(), item)) {
+          if (!missing.empty()) missing += ", ";
+          missing += v1::NoticeItem_Name(static_cast<v1::NoticeItem>(item));
+        }
+      }
+      if (!missing.empty()) {
+        acc["LC-NOT-2"].Add(Verdict::kViolated, "the full notice lacks " + missing, {offered, full->position()});
+      } else {
+        acc["LC-NOT-2"].Ok("pointer offered to a complete full notice");
+      }
+    }
+  }
+
+  // LC-NOT-4: the caller could object until the end of the call.
+  if (recorded) {
+    int64_t first_capture = 0;
+    for (const auto& cap : c.captures()) {
+      if (first_capture == 0 || cap.ns() < first_capture) first_capture = cap.ns();
+    }
+    const int64_t end = c.ended_ns() != 0 ? c.ended_ns() : at_ns;
+    for (const auto& g : c.channel_gaps()) {
+      if (g.lost_ns() > at_ns) continue;
+      const int64_t restored = g.restored_ns() != 0 ? g.restored_ns() : end;
+      if (restored > first_capture && g.lost_ns() < end) {
+        acc["LC-NOT-4"].Add(Verdict::kViolated,
+                            g.restored_ns() ? "objection channel lost for " + Ms(g.restored_ns() - g.lost_ns()) +
+                                                  " while the call was recorded"
+                                            : "objection channel lost and never restored before the end",
+                            {g.lost_position()});
+      }
+    }
+    acc["LC-NOT-4"].Ok("objection channel available throughout");
+  }
+
+  // LC-SCOPE-1
+  if (recorded) {
+    for (uint64_t p : c.screen_capture_positions()) {
+      acc["LC-SCOPE-1"].Add(Verdict::kViolated, "screen capture coupled with the audio recording", {p});
+    }
+    for (const auto& r : c.recordings()) {
+      if (Has(r.tracks(), v1::TRACK_SCREEN) || Has(r.tracks(), v1::TRACK_VIDEO)) {
+        acc["LC-SCOPE-1"].Add(Verdict::kViolated, "recording " + r.recording_id() + " captures screen or video",
+                              {r.started_position()});
+      }
+    }
+    acc["LC-SCOPE-1"].Ok("audio only");
+  }
+
+  // LC-ACC-1, LC-ACC-2
+  for (const auto& a : c.accesses()) {
+    if (a.ns() > at_ns) continue;
+    if (!a.lawful()) {
+      acc["LC-ACC-1"].Add(Verdict::kViolated,
+                          "access by " + a.principal_ref() + " in role \"" + a.role() +
+                              "\", not a declared recipient for a registered purpose, was not refused",
+                          {a.position()});
+    }
+    if (!a.complete()) {
+      acc["LC-ACC-2"].Add(Verdict::kViolated, "access log entry lacks who, what or why", {a.position()});
+    }
+    acc["LC-ACC-1"].Ok(a.refused() ? "unauthorised access refused and recorded" : "accesses by declared recipients");
+    acc["LC-ACC-2"].Ok("every access logged with who, what, when, why");
+  }
+
+  for (const char* rule : kCallRules) {
+    auto it = acc.find(rule);
+    RuleVerdict rv;
+    rv.rule_id = rule;
+    if (it == acc.end()) {
+      rv.verdict = Verdict::kNotApplicable;
+    } else {
+      rv.verdict = it->second.verdict;
+      rv.detail = it->second.detail;
+      if (it->second.findings > 1 && rv.verdict != Verdict::kOk) {
+        rv.detail += " (+" + std::to_string(it->second.findings - 1) + " more)";
+      }
+      std::set<uint64_t> uniq(it->second.evidence.begin(), it->second.evidence.end());
+      rv.evidence.assign(uniq.begin(), uniq.end());
+    }
+    v.rules.push_back(std::move(rv));
+  }
+  return v;
+}
+
+void ComplianceEngine::ForEachCall(TimePoint at, const std::function<bool(const CallVerdicts&)>& fn) const {
+  std::vector<std::string> ids;
+  for (size_t i = 0; i < kCallShards; ++i) {
+    std::shared_lock<std::shared_mutex> lock(call_shards_[i].mu);
+    for (const auto& [id, c] : call_shards_[i].calls) ids.push_back(id);
+  }
+  std::sort(ids.begin(), ids.end());
+  for (const auto& id : ids) {
+    auto v = EvaluateCall(id, at);
+    if (v.ok() && !fn(*v)) break;
+  }
+}
+
+size_t ComplianceEngine::CallCount() const {
+  size_t n = 0;
+  for (size_t i = 0; i < kCallShards; ++i) {
+    std::shared_lock<std::shared_mutex> lock(call_shards_[i].mu);
+    n += call_shards_[i].calls.size();
+  }
+  return n;
+}
+
+StatusOr<AgentSummary> ComplianceEngine::EvaluateAgent(std::string_view agent_ref, TimePoint at) const {
+  st::Agent a;
+  {
+    AgentShard& sh = ShardOfAgent(agent_ref);
+    std::shared_lock<std::shared_mutex> lock(sh.mu);
+    auto it = sh.agents.find(std::string(agent_ref));
+    if (it == sh.agents.end()) {
+      ErrorContext ctx;
+      ctx.stream = "agent-" + std::string(agent_ref);
+      return NotFoundError("AgentLedger::Evaluate(agent \"" + std::string(agent_ref) + "\"): agent unknown",
+                           std::move(ctx));
+    }
+    a = it->second;
+  }
+  const int64_t at_ns = ToNs(at);
+  // The registration the agent was last informed under, else the only one.
+  std::string reg_id;
+  if (!a.informed().empty()) reg_id = a.informed().rbegin()->registration_id();
+  if (reg_id.empty()) {
+    const auto regs = Registrations();
+    if (regs.size() == 1) reg_id = regs.front();
+  }
+  const RegistrationFacts reg = GetRegistrationFacts(reg_id, at_ns);
+  const AgentFacts f = GetAgentFacts(agent_ref, reg, at_ns);
+  const Policy policy = reg.active ? Policy::ForRegistration(reg.copy.details()) : Policy::Defaults();
+
+  AgentSummary s;
+  s.agent_ref = a.agent_ref();
+  s.team_id = a.team_id();
+  s.site_id = a.site_id();
+  s.provisioned = a.provisioned();
+  s.is_protected = a.is_protected();
+  s.protection_means = a.has_exclusion_key() || !a.private_line_id().empty();
+  s.informed = f.informed_position != 0;
+  s.objection_active = !f.standing_objections.empty();
+  s.handled_calls = f.handled;
+  s.recorded_calls = f.recorded;
+  s.recorded_share_bp = f.handled ? static_cast<uint32_t>(f.recorded * 10000 / f.handled) : 0;
+  s.over_max_share = f.handled && f.recorded * 10000 > static_cast<uint64_t>(policy.max_share_bp) * f.handled;
+  s.over_warn_share = f.handled && f.recorded * 10000 > static_cast<uint64_t>(policy.warn_share_bp) * f.handled;
+  s.accesses = a.accesses();
+  s.accesses_refused = a.accesses_refused();
+  s.accesses_unlawful = a.accesses_unlawful();
+
+  RuleVerdict agt2{"LC-AGT-2", Verdict::kNotApplicable, "", {}};
+  if (a.captures() > 0) {
+    if (a.captures_outside_window().empty()) {
+      agt2.verdict = Verdict::kOk;
+      agt2.detail = "every capture inside an announced recording window";
+    } else {
+      agt2.verdict = Verdict::kViolated;
+      agt2.detail = std::to_string(a.captures_outside_window_size()) + " capture(s) outside any announced window";
+      agt2.evidence.assign(a.captures_outside_window().begin(), a.captures_outside_window().end());
+    }
+  }
+  RuleVerdict prop{"LC-PROP-1", Verdict::kNotApplicable, "", {}};
+  if (f.handled > 0) {
+    const std::string share = std::to_string(s.recorded_share_bp / 100) + "." +
+                              std::to_string((s.recorded_share_bp % 100) / 10) + " %";
+    const std::string counts = std::to_string(f.recorded) + " of " + std::to_string(f.handled) +
+                               " calls recorded over 30 days (" + share + ")";
+    if (s.over_max_share) {
+      prop.verdict = Verdict::kViolated;
+      prop.detail = counts + ", above the maximum share";
+    } else {
+      prop.verdict = Verdict::kOk;
+      prop.detail = counts + (s.over_warn_share ? "; warning: above the warning share" : "");
+    }
+  }
+  s.rules = {std::move(agt2), std::move(prop)};
+  return s;
+}
+
+void ComplianceEngine::ForEachAgent(TimePoint at, const std::function<bool(const AgentSummary&)>& fn) const {
+  std::vector<std::string> ids;
+  for (size_t i = 0; i < kAgentShards; ++i) {
+    std::shared_lock<std::shared_mutex> lock(agent_shards_[i].mu);
+    for (const auto& [id, a] : agent_shards_[i].agents) ids.push_back(id);
+  }
+  std::sort(ids.begin(), ids.end());
+  for (const auto& id : ids) {
+    auto s = EvaluateAgent(id, at);
+    if (s.ok() && !fn(*s)) break;
+  }
+}
+
+size_t ComplianceEngine::AgentCount() const {
+  size_t n = 0;
+  for (size_t i = 0; i < kAgentShards; ++i) {
+    std::shared_lock<std::shared_mutex> lock(agent_shards_[i].mu);
+    n += agent_shards_[i].agents.size();
+  }
+  return n;
+}
+
+}  // namespace consent::internal
