@@ -84,7 +84,29 @@ Status ValidateEventForAppend(std::string_view stream, const Event& e) {
   if (e.stream_revision() != 0) return bad("stream_revision", "is set by the store; leave it unset");
   if (e.position() != 0) return bad("position", "is set by the store; leave it unset");
   if (e.has_record_time()) return bad("record_time", "is set by the store; leave it unset");
-  Status s = internal::ValidateMessage(e, "event");
+  // Envelope strings and timestamps directly; then only the payload message by reflection
+  // (walking the Event itself would visit every member of the payload oneof).
+  if (e.GetReflection()->GetUnknownFields(e).field_count() > 0) {
+    return bad("(event)", "unknown field number " +
+                              std::to_string(e.GetReflection()->GetUnknownFields(e).field(0).number()) +
+                              " (written by a newer schema?)");
+  }
+  if (std::string why = internal::TimestampProblem(e.occur_time()); !why.empty()) {
+    return bad("occur_time", "invalid timestamp: " + why);
+  }
+  const std::pair<const char*, const std::string*> strings[] = {
+      {"correlation_id", &e.correlation_id()},     {"causation_id", &e.causation_id()},
+      {"actor.principal_ref", &e.actor().principal_ref()}, {"actor.role", &e.actor().role()},
+      {"actor.system", &e.actor().system()}};
+  for (const auto& [name, value] : strings) {
+    if (!internal::IsValidUtf8(*value)) return bad(name, "not valid UTF-8");
+  }
+  if (e.has_actor() && e.actor().GetReflection()->GetUnknownFields(e.actor()).field_count() > 0) {
+    return bad("actor", "unknown field (written by a newer schema?)");
+  }
+  const auto* payload_field = Event::descriptor()->FindFieldByNumber(static_cast<int>(e.payload_case()));
+  const google::protobuf::Message& payload = e.GetReflection()->GetMessage(e, payload_field);
+  Status s = internal::ValidateMessage(payload, "event", payload_field->name());
   if (!s.ok()) {
     ErrorContext ctx = s.context();
     ctx.stream = std::string(stream);

@@ -7,8 +7,10 @@
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -311,6 +313,326 @@ class ComplianceWorld {
     GiveNotice(call, T0() + seconds(10));
   }
 
+  // ---- Added for the rule matrix (tests/cpp/rules_*_test.cc) ----
+
+  // Positions of the facts a BaselineWith() wrote (0 for a fact left out).
+  struct BaselinePositions {
+    uint64_t registration = 0;
+    uint64_t cse = 0;
+    uint64_t dpo = 0;
+    uint64_t dpia = 0;
+    uint64_t short_notice = 0;
+    uint64_t full_notice = 0;
+    uint64_t queue = 0;
+    uint64_t provisioned = 0;
+    uint64_t informed = 0;
+  };
+  // What BaselineWith() writes; the defaults give exactly Baseline().
+  struct BaselineOptions {
+    std::optional<v1::ProcessingDetails> details;  // Details() when unset
+    bool registration = true;
+    bool cse = true;
+    bool dpo = true;
+    bool dpia = true;
+    bool notices = true;
+    bool queue = true;
+    std::vector<v1::Track> queue_tracks = {v1::TRACK_CALLER, v1::TRACK_AGENT};
+    bool queue_suspend = true;
+    bool provision = true;
+    bool inform = true;
+    bool inform_all_items = true;
+    int prior_calls = 9;  // earlier calls of a1, one a day before T0
+  };
+  BaselinePositions BaselineWith(const BaselineOptions& o) {
+    BaselinePositions p;
+    const TimePoint gov_at = T0() - hours(24 * 59);
+    if (o.registration) p.registration = Register(o.details ? *o.details : Details());
+    if (o.cse) p.cse = Cse(1, gov_at);
+    if (o.dpo) p.dpo = Dpo(1, gov_at);
+    if (o.dpia) p.dpia = Dpia(1, gov_at);
+    if (o.notices) {
+      p.full_notice = PublishNotices();
+      p.short_notice = p.full_notice - 1;
+    }
+    if (o.queue) p.queue = DeclareQueue("q1", o.queue_suspend, o.queue_tracks);
+    if (o.provision) p.provisioned = Provision("a1");
+    if (o.inform) p.informed = Inform("a1", 1, o.inform_all_items);
+    for (int i = 0; i < o.prior_calls; ++i) {
+      const std::string id = "prior-" + std::to_string(i);
+      StartCall(id, "a1", T0() - hours(24 * (i + 1)));
+      EndCall(id, T0() - hours(24 * (i + 1)) + std::chrono::minutes(5));
+    }
+    return p;
+  }
+
+  uint64_t Cse(uint32_t version, TimePoint at) {
+    Event e;
+    e.mutable_cse_consulted()->set_registration_id("r1");
+    e.mutable_cse_consulted()->set_registration_version(version);
+    e.mutable_cse_consulted()->set_opinion(v1::CSE_OPINION_FAVOURABLE);
+    return Put("registration-r1", e, at);
+  }
+  uint64_t Dpo(uint32_t version, TimePoint at) {
+    Event e;
+    e.mutable_dpo_consulted()->set_registration_id("r1");
+    e.mutable_dpo_consulted()->set_registration_version(version);
+    return Put("registration-r1", e, at);
+  }
+  uint64_t Dpia(uint32_t version, TimePoint at) {
+    Event e;
+    e.mutable_dpia_recorded()->set_registration_id("r1");
+    e.mutable_dpia_recorded()->set_registration_version(version);
+    e.mutable_dpia_recorded()->set_dpia_ref("DPIA-2026-01");
+    return Put("registration-r1", e, at);
+  }
+  uint64_t EndRegistration(TimePoint at) {
+    Event e;
+    e.mutable_processing_ended()->set_registration_id("r1");
+    e.mutable_processing_ended()->set_reason("processing stopped");
+    return Put("registration-r1", e, at);
+  }
+  // A full (tier-2) notice at `pointer` covering `items` only.
+  uint64_t PublishFullNotice(uint32_t version, uint32_t registration_version, std::vector<v1::NoticeItem> items,
+                             TimePoint at) {
+    Event e;
+    auto* q = e.mutable_notice_published();
+    q->set_notice_id("n-full");
+    q->set_notice_version(version);
+    q->set_registration_id("r1");
+    q->set_registration_version(registration_version);
+    q->set_audience(v1::PARTY_CALLER);
+    q->set_tier(v1::NOTICE_TIER_FULL);
+    for (auto i : items) q->add_items(i);
+    q->set_pointer(kPointer);
+    return Put("notice-n-full", e, at);
+  }
+  // (Re-)provisions `agent` as a protected employee (staff representative).
+  uint64_t ProvisionProtected(const std::string& agent, const std::string& private_line, bool exclusion_key,
+                              TimePoint at) {
+    Event e;
+    auto* p = e.mutable_agent_provisioned();
+    p->set_agent_ref(agent);
+    p->set_team_id("team-1");
+    p->set_site_id("site-1");
+    p->set_is_protected(true);
+    p->set_private_line_id(private_line);
+    p->set_has_exclusion_key(exclusion_key);
+    return Put("agent-" + agent, e, at);
+  }
+  // Informs `agent` of every item under `registration_version`, announcing one window.
+  uint64_t InformWithWindow(const std::string& agent, uint32_t registration_version, TimePoint window_start,
+                            TimePoint window_end, TimePoint at) {
+    Event e;
+    auto* p = e.mutable_agent_informed();
+    p->set_agent_ref(agent);
+    p->set_registration_id("r1");
+    p->set_registration_version(registration_version);
+    for (int i = 1; i <= 10; ++i) p->add_items(static_cast<v1::NoticeItem>(i));
+    p->set_evaluation_method_id("m1");
+    auto* w = p->add_announced_windows();
+    *w->mutable_start_time() = ToTimestamp(window_start);
+    *w->mutable_end_time() = ToTimestamp(window_end);
+    return Put("agent-" + agent, e, at);
+  }
+  uint64_t AnnounceWindow(const std::string& agent, TimePoint start, TimePoint end, TimePoint at) {
+    Event e;
+    auto* p = e.mutable_recording_window_announced();
+    p->set_agent_ref(agent);
+    *p->mutable_window()->mutable_start_time() = ToTimestamp(start);
+    *p->mutable_window()->mutable_end_time() = ToTimestamp(end);
+    return Put("agent-" + agent, e, at);
+  }
+  // A call on a line (rather than a queue).
+  uint64_t StartCallOnLine(const std::string& call, const std::string& agent, const std::string& line, TimePoint at) {
+    Event e;
+    auto* p = e.mutable_call_started();
+    p->set_call_id(call);
+    p->set_direction(v1::CALL_DIRECTION_OUTBOUND);
+    p->set_line_id(line);
+    p->set_queue_id("q1");
+    p->set_site_id("site-1");
+    p->set_agent_ref(agent);
+    p->set_registration_id("r1");
+    return Put("call-" + call, e, at);
+  }
+  // A tier-1 notice of `notice_version` completed at `end`, with the pointer to the full notice.
+  uint64_t GiveNoticeVersion(const std::string& call, TimePoint end, uint32_t notice_version) {
+    Event e;
+    auto* p = e.mutable_notice_given();
+    p->set_call_id(call);
+    p->set_audience(v1::PARTY_CALLER);
+    p->set_tier(v1::NOTICE_TIER_SHORT);
+    p->set_notice_id("n-short");
+    p->set_notice_version(notice_version);
+    p->set_method(v1::NOTICE_METHOD_IVR_PROMPT);
+    *p->mutable_start_time() = ToTimestamp(end - seconds(8));
+    *p->mutable_end_time() = ToTimestamp(end);
+    p->add_items(v1::NOTICE_ITEM_EXISTENCE);
+    p->add_items(v1::NOTICE_ITEM_PURPOSES);
+    p->add_items(v1::NOTICE_ITEM_RIGHT_TO_OBJECT);
+    p->set_completed(true);
+    p->set_pointer_offered(true);
+    p->set_pointer(kPointer);
+    return Put("call-" + call, e, end);
+  }
+  uint64_t FlagPrivate(const std::string& call, TimePoint at, bool mandate_related = false) {
+    Event e;
+    auto* p = e.mutable_private_call_flagged();
+    p->set_call_id(call);
+    p->set_party(v1::PARTY_AGENT);
+    p->set_flagged_by_ref("a1");
+    p->set_method(v1::PRIVATE_FLAG_METHOD_DURING_CALL);
+    p->set_mandate_related(mandate_related);
+    return Put("call-" + call, e, at);
+  }
+  // The call continues as `new_call` (a new leg); `to_agent` empty keeps the agent.
+  uint64_t Transfer(const std::string& call, const std::string& new_call, TimePoint at,
+                    const std::string& to_agent = "") {
+    Event e;
+    auto* p = e.mutable_call_transferred();
+    p->set_call_id(call);
+    p->set_from_agent_ref("a1");
+    p->set_to_agent_ref(to_agent);
+    p->set_new_call_id(new_call);
+    return Put("call-" + call, e, at);
+  }
+  uint64_t ChannelLost(const std::string& call, TimePoint at) {
+    Event e;
+    e.mutable_objection_channel_lost()->set_call_id(call);
+    e.mutable_objection_channel_lost()->add_channels(v1::OBJECTION_CHANNEL_KEY_PRESS);
+    return Put("call-" + call, e, at);
+  }
+  uint64_t ChannelRestored(const std::string& call, TimePoint at) {
+    Event e;
+    e.mutable_objection_channel_restored()->set_call_id(call);
+    e.mutable_objection_channel_restored()->add_channels(v1::OBJECTION_CHANNEL_KEY_PRESS);
+    return Put("call-" + call, e, at);
+  }
+  uint64_t SegmentStart(const std::string& call, const std::string& segment, TimePoint at,
+                        v1::SensitiveKind kind = v1::SENSITIVE_KIND_PAYMENT_CARD) {
+    Event e;
+    auto* p = e.mutable_sensitive_segment_started();
+    p->set_call_id(call);
+    p->set_segment_id(segment);
+    p->set_kind(kind);
+    return Put("call-" + call, e, at);
+  }
+  uint64_t SegmentEnd(const std::string& call, const std::string& segment, TimePoint at) {
+    Event e;
+    e.mutable_sensitive_segment_ended()->set_call_id(call);
+    e.mutable_sensitive_segment_ended()->set_segment_id(segment);
+    return Put("call-" + call, e, at);
+  }
+  uint64_t ScreenCapture(const std::string& call, const std::string& rec, const std::string& audio_rec,
+                         TimePoint at) {
+    Event e;
+    auto* p = e.mutable_screen_capture_started();
+    p->set_call_id(call);
+    p->set_recording_id(rec);
+    p->add_tracks(v1::TRACK_SCREEN);
+    p->set_audio_recording_id(audio_rec);
+    return Put("call-" + call, e, at);
+  }
+  // A decision on an objection raised on `call`.
+  uint64_t Decide(const std::string& call, const std::string& objection, v1::ObjectionOutcome outcome,
+                  const std::string& by, const std::string& ground, TimePoint at) {
+    Event e;
+    auto* p = e.mutable_objection_decided();
+    p->set_objection_id(objection);
+    p->set_outcome(outcome);
+    p->set_decided_by_ref(by);
+    p->set_written_ground(ground);
+    p->set_call_id(call);
+    p->set_agent_ref("a1");
+    return Put("call-" + call, e, at);
+  }
+  // A standing objection of `agent`, tied to no call (e.g. made in writing).
+  uint64_t ObjectStanding(const std::string& agent, const std::string& objection, TimePoint at) {
+    Event e;
+    auto* p = e.mutable_objection_raised();
+    p->set_objection_id(objection);
+    p->set_party(v1::PARTY_AGENT);
+    p->set_subject_ref(agent);
+    p->set_channel(v1::OBJECTION_CHANNEL_WRITTEN);
+    p->set_reason("does not want to be recorded");
+    return Put("agent-" + agent, e, at);
+  }
+  uint64_t WithdrawStanding(const std::string& agent, const std::string& objection, TimePoint at) {
+    Event e;
+    auto* p = e.mutable_objection_withdrawn();
+    p->set_objection_id(objection);
+    p->set_party(v1::PARTY_AGENT);
+    p->set_subject_ref(agent);
+    p->set_channel(v1::OBJECTION_CHANNEL_WRITTEN);
+    p->set_agent_ref(agent);
+    return Put("agent-" + agent, e, at);
+  }
+  uint64_t DecideStanding(const std::string& agent, const std::string& objection, v1::ObjectionOutcome outcome,
+                          const std::string& by, const std::string& ground, TimePoint at) {
+    Event e;
+    auto* p = e.mutable_objection_decided();
+    p->set_objection_id(objection);
+    p->set_outcome(outcome);
+    p->set_decided_by_ref(by);
+    p->set_written_ground(ground);
+    p->set_agent_ref(agent);
+    return Put("agent-" + agent, e, at);
+  }
+  // Keeps a recording despite a purge obligation, with a written ground (LC-OBJ-4).
+  uint64_t Override(const std::string& rec, const std::string& cause_ref, const std::string& ground, TimePoint at) {
+    Event e;
+    auto* p = e.mutable_retention_overridden();
+    p->set_recording_id(rec);
+    p->set_cause_ref(cause_ref);
+    p->set_ground(ground);
+    return Put("recording-" + rec, e, at);
+  }
+  uint64_t Access(const std::string& call, const std::string& rec, const std::string& principal,
+                  const std::string& role, v1::AccessAction action, v1::Purpose purpose, TimePoint at) {
+    Event e;
+    auto* p = e.mutable_recording_accessed();
+    p->set_call_id(call);
+    p->set_recording_id(rec);
+    p->set_principal_ref(principal);
+    p->set_role(role);
+    p->set_action(action);
+    p->set_purpose(purpose);
+    return Put("access-" + rec, e, at);
+  }
+  uint64_t Refuse(const std::string& call, const std::string& rec, const std::string& principal,
+                  const std::string& role, v1::AccessAction action, v1::Purpose purpose, TimePoint at) {
+    Event e;
+    auto* p = e.mutable_access_refused();
+    p->set_call_id(call);
+    p->set_recording_id(rec);
+    p->set_principal_ref(principal);
+    p->set_role(role);
+    p->set_action(action);
+    p->set_purpose(purpose);
+    p->set_reason(v1::ACCESS_REFUSAL_REASON_ROLE_NOT_RECIPIENT);
+    return Put("access-" + rec, e, at);
+  }
+  uint64_t LiveListen(const std::string& call, const std::string& principal, const std::string& role,
+                      v1::Purpose purpose, TimePoint at) {
+    Event e;
+    auto* p = e.mutable_live_listen_started();
+    p->set_listen_id("listen-" + call);
+    p->set_call_id(call);
+    p->set_principal_ref(principal);
+    p->set_role(role);
+    p->set_purpose(purpose);
+    p->add_tracks(v1::TRACK_CALLER);
+    p->add_tracks(v1::TRACK_AGENT);
+    return Put("call-" + call, e, at);
+  }
+  // A recording at (full) sampling: call started at `at`, notice 10 s later, capture 11 s later.
+  // Returns the RecordingStarted position.
+  uint64_t RecordedCall(const std::string& call, const std::string& agent, TimePoint at) {
+    StartCall(call, agent, at);
+    GiveNotice(call, at + seconds(10));
+    return StartRecording(call, "rec-" + call, at + seconds(11));
+  }
+
   std::unique_ptr<Compliance> Engine(TimePoint now, bool persist = false) {
     ComplianceOptions o;
     o.clock = [now] { return now; };
@@ -353,6 +675,52 @@ inline std::string Failing(const GateDecision& d) {
 
 inline bool Contains(const std::vector<uint64_t>& v, uint64_t x) {
   return std::find(v.begin(), v.end(), x) != v.end();
+}
+
+// ---- Added for the rule matrix (tests/cpp/rules_*_test.cc) ----
+
+// The verdicts of `call` at `at`, or fails the test.
+inline CallVerdicts VerdictsOf(const Compliance& c, const std::string& call, TimePoint at) {
+  auto v = c.calls().EvaluateAt(call, at);
+  REQUIRE_MESSAGE(v.ok(), v.status().ToString());
+  return *v;
+}
+
+// The summary of `agent` at `at`, or fails the test.
+inline AgentSummary AgentOf(const Compliance& c, const std::string& agent, TimePoint at) {
+  auto s = c.agents().EvaluateAt(agent, at);
+  REQUIRE_MESSAGE(s.ok(), s.status().ToString());
+  return *s;
+}
+
+inline const RuleVerdict& AgentRuleOf(const AgentSummary& s, const std::string& id) {
+  for (const auto& r : s.rules) {
+    if (r.rule_id == id) return r;
+  }
+  FAIL("rule " << id << " missing from the agent's verdicts");
+  static RuleVerdict none;
+  return none;
+}
+
+// The failing entry of `rule` in a gate decision, or fails the test.
+inline const RuleVerdict& DenialOf(const GateDecision& d, const std::string& rule) {
+  for (const auto& f : d.failing) {
+    if (f.rule_id == rule) return f;
+  }
+  FAIL("the gate does not deny with " << rule << "; failing: " << Failing(d));
+  static RuleVerdict none;
+  return none;
+}
+
+inline bool StopsFor(const GateDecision& d, const std::string& rule) {
+  return std::find(d.stop_rules.begin(), d.stop_rules.end(), rule) != d.stop_rules.end();
+}
+
+// "1, 2, 3" for failure messages.
+inline std::string Positions(const std::vector<uint64_t>& v) {
+  std::string s;
+  for (uint64_t p : v) s += (s.empty() ? "" : ", ") + std::to_string(p);
+  return s;
 }
 
 }  // namespace consent::testing

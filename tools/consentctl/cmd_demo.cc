@@ -118,8 +118,8 @@ int RunDemo(const Context& ctx, std::span<const std::string> args) {
   fopt.color = isatty(STDOUT_FILENO) == 1;
   std::string out = SummaryText(*summary, options);
   out += FormatReport(*report, ReportFormat::kTable, fopt);
-  out += "\nReprint: consentctl --db " + ctx.db_path + " report --at " + FormatTime(at) +
-         " --from " + FormatTime(day) + " --to " + FormatTime(at) + "\n";
+  out += "\nTo print this report again:\n  consentctl --db " + ctx.db_path + " report --at " +
+         FormatTime(at) + " \\\n      --from " + FormatTime(day) + " --to " + FormatTime(at) + "\n";
   if (std::fwrite(out.data(), 1, out.size(), stdout) != out.size()) {
     return Fail(ctx, "writing to standard output failed");
   }

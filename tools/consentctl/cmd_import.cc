@@ -46,8 +46,8 @@ using google::protobuf::FieldDescriptor;
 using google::protobuf::OneofDescriptor;
 using google::protobuf::util::MessageDifferencer;
 
-// Events per AppendMulti. Part of the re-run contract only loosely: a re-run skips stored
-// events one by one, so changing it never breaks an interrupted import.
+// Events per AppendMulti. A re-run skips stored events one by one, so an import interrupted
+// by a build with another chunk size still completes.
 constexpr size_t kChunkEvents = 1000;
 // Invalid lines reported before summarising the rest.
 constexpr size_t kMaxReportedErrors = 20;

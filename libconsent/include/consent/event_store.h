@@ -30,7 +30,8 @@
 //  * Reads see a consistent snapshot: no read ever observes a partial append or a gap.
 //  * Hash chain: h_n = BLAKE2b-256(h_{n-1} || u32le(len(header)) || header || BLAKE2b-256(payload)),
 //    h_0 = 32 zero bytes, where the stored event bytes (the serialized Event) are split into the
-//    payload field's value (`payload`) and everything else (`header`). See Verify().
+//    payload field's value (`payload`: the embedded message bytes) and every other byte, in order
+//    (`header`, which includes the payload field's tag and length). See Verify().
 
 #ifndef CONSENT_EVENT_STORE_H_
 #define CONSENT_EVENT_STORE_H_

@@ -58,8 +58,9 @@ struct ReportExample {
 };
 
 // Verdict counts of one rule over the period's calls (or the agents, for agent rules). A rule
-// judged on both (LC-PROP-1: at recording time per call, rolling per agent) has a row for each,
-// the second one's title marked "(per agent)".
+// judged on both (LC-PROP-1: at recording time per call, rolling per agent) has a row for each;
+// `attaches_to` tells them apart (CSV, which has no such column, appends " (per agent)" to the
+// second one's title).
 struct RuleTally {
   std::string rule_id;      // "LC-OBJ-1"
   std::string title;        // from FindRule(); the id again when the catalogue lacks it
@@ -106,6 +107,8 @@ struct ReportTotals {
   uint64_t private_calls = 0;
   uint64_t calls_violated = 0;       // calls whose worst verdict is violated
   uint64_t calls_unverified = 0;     // calls whose worst verdict is unverified
+  // Objections raised on the period's calls (each once, even when a transfer carried it to a
+  // new call id); an agent's standing objection is counted under AuditReport::agents_objecting.
   uint64_t objections_caller = 0;
   uint64_t objections_agent = 0;
   uint64_t objections_during_capture = 0;  // raised while capture was running
@@ -113,8 +116,8 @@ struct ReportTotals {
   // platform); stopped late (every track acknowledged, the last after the budget); not stopped
   // in time (a track commanded to stop after the budget, or never); never acknowledged (stopped
   // in time, but the platform never confirmed it: LC-OBJ-1/2 unverified). The last two are told
-  // apart by the call's verdict of LC-OBJ-1 (caller) or LC-OBJ-2 (agent); a call with two such
-  // objections, one of each kind, counts both as not stopped.
+  // apart by the call's verdict of LC-OBJ-1 (caller) or LC-OBJ-2 (agent), so on a call with two
+  // objections of one party, one unverified and one not stopped, both count as not stopped.
   uint64_t objections_honoured = 0;
   uint64_t objections_late = 0;
   uint64_t objections_not_stopped = 0;
@@ -145,11 +148,16 @@ struct AuditReport {
   Policy policy;
   std::string policy_description;
   ReportTotals totals;
-  // One row per rule attached to calls or agents, in catalogue order.
+  // One row per rule the catalogue attaches to calls or agents, plus one per rule the engine
+  // also judges on the other kind of subject; catalogue order, calls first. Rules the
+  // projections do not judge have all counts 0.
   std::vector<RuleTally> rules;
   // Agents at or over the warning share at `at`, by share (highest first), then agent ref.
   std::vector<AgentShareRow> agents_over_share;
-  uint64_t agents = 0;               // agents known to the ledger
+  uint64_t agents = 0;               // agents known to the ledger, and of those at `at`:
+  uint64_t agents_protected = 0;     //   staff representatives (LC-AGT-3)
+  uint64_t agents_not_informed = 0;  //   not informed under the registration in force (LC-AGT-1)
+  uint64_t agents_objecting = 0;     //   with a standing objection (LC-OBJ-2)
   // AccessRefused events of the period's calls, by role (most first); empty without the store.
   std::vector<RoleCount> refused_by_role;
   // Accesses granted to a role that is not a declared recipient, by role; empty without the store.

@@ -94,7 +94,8 @@ std::optional<Hash> ChainHashOfStored(const Hash& prev, std::string_view bytes) 
   const auto span = FindPayload(bytes);
   if (!span) return std::nullopt;
   const Hash ph = HashBytes(bytes.substr(span->value_start, span->value_end - span->value_start));
-  return ChainHash(prev, bytes.substr(0, span->tag_start), bytes.substr(span->value_end), {}, ph);
+  // The payload's tag and length belong to the header: they say which fact this is.
+  return ChainHash(prev, bytes.substr(0, span->value_start), bytes.substr(span->value_end), {}, ph);
 }
 
 }  // namespace consent::internal

@@ -5,7 +5,8 @@
 //
 // where, for the serialized Event as stored, `payload` is the value (the embedded message
 // bytes, without tag and length) of its single top-level field numbered >= 100 (the `payload`
-// oneof), and `header` is every other byte of the serialized Event, in order.
+// oneof), and `header` is every other byte of the serialized Event, in order — including the
+// payload field's tag and length, so that relabelling a fact as another type breaks the chain.
 #ifndef CONSENT_INTERNAL_CHAIN_H_
 #define CONSENT_INTERNAL_CHAIN_H_
 

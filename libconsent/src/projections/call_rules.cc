@@ -285,11 +285,15 @@ StatusOr<CallVerdicts> ComplianceEngine::EvaluateCall(std::string_view call_id, 
       sum.honoured = s.verdict == Verdict::kOk;
       std::vector<uint64_t> ev{o.raised_position()};
       ev.insert(ev.end(), s.evidence.begin(), s.evidence.end());
-      if (s.verdict == Verdict::kOk) acc[rule].Ok(s.detail);
-      else acc[rule].Add(s.verdict, s.detail, ev);
+      if (recorded) {
+        if (s.verdict == Verdict::kOk) acc[rule].Ok(s.detail);
+        else acc[rule].Add(s.verdict, s.detail, ev);
+      }
       // LC-OBJ-4: media captured before the objection.
-      if (s.capture_running || std::any_of(c.recordings().begin(), c.recordings().end(),
-                                           [&](const st::Recording& r) { return r.started_ns() <= o.raised_ns(); })) {
+      const bool captured_before =
+          s.capture_running || std::any_of(c.recordings().begin(), c.recordings().end(),
+                                           [&](const st::Recording& r) { return r.started_ns() <= o.raised_ns(); });
+      if (recorded && captured_before) {
         Acc purge = CheckPurge(c, o.raised_ns(), purge_obj, at_ns, o.withdrawn_ns(), "objection");
         if (purge.verdict == Verdict::kOk) acc["LC-OBJ-4"].Ok(purge.detail);
         else if (purge.verdict != Verdict::kNotApplicable) acc["LC-OBJ-4"].Add(purge.verdict, purge.detail, purge.evidence);
@@ -297,8 +301,12 @@ StatusOr<CallVerdicts> ComplianceEngine::EvaluateCall(std::string_view call_id, 
     } else {
       sum.honoured = true;
     }
-    acc[rule].Ok("objection honoured");
-    acc["LC-OBJ-3"].Ok("no capture resumed after the objection");
+    // RULES.md "Not applicable": objection rules on a call never recorded are not_applicable
+    // (the objection is still listed in the summary).
+    if (recorded) {
+      acc[rule].Ok("objection honoured");
+      acc["LC-OBJ-3"].Ok("no capture resumed after the objection");
+    }
     v.objections.push_back(std::move(sum));
   }
 

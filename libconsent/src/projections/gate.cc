@@ -334,11 +334,16 @@ std::vector<Failing> ComplianceEngine::GateRules(const CallFacts& call, const st
         break;
       }
     }
-    const int64_t max_age = std::chrono::nanoseconds(std::chrono::hours(24)).count();
+    // The probe's maximum age is a policy value (overridable per registration), 24 h by default.
+    const Policy probe_policy = reg.active ? Policy::ForRegistration(d) : Policy::Defaults();
+    const int64_t max_age = std::chrono::nanoseconds(probe_policy.probe_max_age).count();
     if (line.probed && !line.probe_ok) {
       fail("LC-OBJ-5", "the latest suspend probe of " + line.key + " failed", {line.probe_position});
     } else if (line.probed && now_ns - line.probe_ns > max_age) {
-      fail("LC-OBJ-5", "the latest suspend probe of " + line.key + " is older than 24 h", {line.probe_position});
+      fail("LC-OBJ-5",
+           "the latest suspend probe of " + line.key + " is older than " +
+               std::to_string(probe_policy.probe_max_age.count()) + " h",
+           {line.probe_position});
     }
   }
 

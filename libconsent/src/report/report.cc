@@ -109,9 +109,6 @@ class Tallies {
     t.rule_id = std::string(id);
     const RuleInfo* info = FindRule(id);
     t.title = info != nullptr ? std::string(info->title) : std::string(id);
-    if (info != nullptr && info->attaches_to != attaches_to) {
-      t.title += attaches_to == "agent" ? " (per agent)" : " (per call)";
-    }
     t.attaches_to = std::string(attaches_to);
     return tallies_.emplace(key, std::move(t)).first->second;
   }
@@ -148,6 +145,7 @@ Built Build(const Compliance& compliance, const ReportOptions& options) {
 
   Tallies tallies(options.max_examples);
   std::vector<double> latencies;
+  std::unordered_set<std::string> seen_objections;
   std::map<std::string, uint64_t> calls_by_registration;
   const bool bounded = options.from.has_value() || options.to.has_value();
   ReportTotals& t = r.totals;
@@ -173,6 +171,8 @@ Built Build(const Compliance& compliance, const ReportOptions& options) {
       if (v.rule_id == "LC-OBJ-2") agent_rule = v.verdict;
     }
     for (const ObjectionSummary& o : c.objections) {
+      // A transferred call that gets a new id carries its objections along: count them once.
+      if (!seen_objections.insert(o.objection_id).second) continue;
       if (o.party == v1::PARTY_AGENT) {
         ++t.objections_agent;
       } else {
@@ -211,6 +211,9 @@ Built Build(const Compliance& compliance, const ReportOptions& options) {
 
   compliance.agents().ForEach(r.at, [&](const AgentSummary& a) {
     ++r.agents;
+    if (a.is_protected) ++r.agents_protected;
+    if (!a.informed) ++r.agents_not_informed;
+    if (a.objection_active) ++r.agents_objecting;
     t.accesses += a.accesses;
     t.accesses_refused += a.accesses_refused;
     t.accesses_unlawful += a.accesses_unlawful;
@@ -322,6 +325,16 @@ StatusOr<TimePoint> ParseTime(std::string_view text) {
 namespace {
 
 // ---- Shared formatting helpers ------------------------------------------------------------
+
+// A rule's row for the kind of subject the catalogue does not attach it to (LC-PROP-1 per agent).
+bool SecondaryRow(const RuleTally& t) {
+  const RuleInfo* info = FindRule(t.rule_id);
+  return info != nullptr && info->attaches_to != t.attaches_to;
+}
+
+std::string TitleWithSubject(const RuleTally& t) {
+  return SecondaryRow(t) ? t.title + " (per " + t.attaches_to + ")" : t.title;
+}
 
 std::string Percent(uint32_t bp) {
   char buf[32];
@@ -533,6 +546,9 @@ std::string ToJson(const AuditReport& r) {
 
   w.BeginObject("agents");
   w.Uint("known", r.agents);
+  w.Uint("protected", r.agents_protected);
+  w.Uint("not_informed", r.agents_not_informed);
+  w.Uint("standing_objection", r.agents_objecting);
   w.BeginArray("over_share");
   for (const AgentShareRow& a : r.agents_over_share) {
     w.BeginObject();
@@ -595,7 +611,7 @@ std::string ToCsv(const AuditReport& r) {
         examples += "@" + EvidenceList(t.examples[i].evidence, "+");
       }
     }
-    out += CsvField(t.rule_id) + "," + CsvField(t.title) + "," + std::to_string(t.violated) + "," +
+    out += CsvField(t.rule_id) + "," + CsvField(TitleWithSubject(t)) + "," + std::to_string(t.violated) + "," +
            std::to_string(t.unverified) + "," + std::to_string(t.pending) + "," +
            std::to_string(t.ok) + "," + std::to_string(t.not_applicable) + "," +
            CsvField(examples) + "\r\n";
@@ -744,7 +760,9 @@ std::string ToTable(const AuditReport& r, bool color) {
     if (rt.unverified > 0) unverified = tb.Yellow(unverified);
     tb.Line("  " + PadRight(rt.rule_id, 11) + violated + unverified +
             PadLeft(std::to_string(rt.pending), 8) + PadLeft(std::to_string(rt.ok), 7) +
-            PadLeft(std::to_string(rt.not_applicable), 7) + "  " + Fit(rt.title, kWidth - used));
+            PadLeft(std::to_string(rt.not_applicable), 7) + "  " +
+            Fit(SecondaryRow(rt) ? "per " + rt.attaches_to + ": " + rt.title : rt.title,
+                kWidth - used));
   }
   tb.Line("  Rules attached to calls count calls, rules attached to agents count agents; '-': not");
   tb.Line("  judged by these projections.");
@@ -754,7 +772,7 @@ std::string ToTable(const AuditReport& r, bool color) {
     if (rt.violated == 0 && rt.unverified == 0) continue;
     if (!any) tb.Heading("Violations, with examples (event positions)");
     any = true;
-    tb.Line(tb.Bold(Fit(rt.rule_id + "  " + rt.title, kWidth)));
+    tb.Line(tb.Bold(Fit(rt.rule_id + "  " + TitleWithSubject(rt), kWidth)));
     const std::string unit = rt.attaches_to == "agent" ? " agents" : " calls";
     tb.Line("    " + std::to_string(rt.violated) + unit + " violated, " +
             std::to_string(rt.unverified) + unit + " unverified");
@@ -770,6 +788,12 @@ std::string ToTable(const AuditReport& r, bool color) {
     tb.Heading("Violations");
     tb.Line("  none");
   }
+
+  tb.Heading("Agents");
+  tb.Field("Known to the ledger", std::to_string(r.agents));
+  tb.Field("Protected employees", std::to_string(r.agents_protected));
+  tb.Field("Not informed", std::to_string(r.agents_not_informed));
+  tb.Field("Standing objection", std::to_string(r.agents_objecting));
 
   tb.Heading("Agents over the sampling share (warn " + Percent(r.policy.warn_share_bp) + ", max " +
              Percent(r.policy.max_share_bp) + ", " +

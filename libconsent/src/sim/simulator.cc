@@ -116,7 +116,7 @@ struct Queue {
 };
 
 constexpr Queue kQueues[] = {
-    {"q-sales", 0.29, Team::kFront, QueueKind::kNormal, 0.04, true, true, Queue::Probe::kOk},
+    {"q-sales", 0.30, Team::kFront, QueueKind::kNormal, 0.04, true, true, Queue::Probe::kOk},
     {"q-support", 0.29, Team::kFront, QueueKind::kNormal, 0.02, true, true, Queue::Probe::kOk},
     {"q-billing", 0.17, Team::kFront, QueueKind::kNormal, 0.35, true, true, Queue::Probe::kOk},
     {"q-retention", 0.06, Team::kFront, QueueKind::kNormal, 0.05, true, false,
@@ -125,7 +125,7 @@ constexpr Queue kQueues[] = {
      Queue::Probe::kStale},
     {"q-outbound", 0.10, Team::kOutbound, QueueKind::kOutbound, 0.10, true, true,
      Queue::Probe::kFailed},
-    {"q-legacy", 0.03, Team::kLegacy, QueueKind::kLegacy, 0.10, false, false,
+    {"q-legacy", 0.02, Team::kLegacy, QueueKind::kLegacy, 0.10, false, false,
      Queue::Probe::kNone},
 };
 
@@ -753,7 +753,7 @@ Status Simulator::StartCall(Call& c) {
     Schedule(at, [this, cp, cut] { return GiveNotice(*cp, cut); });
   }
   const Ms decide_at = c.start + 13 * kSecond + r.Between(0, 3000);
-  const double sample_p = c.queue->kind == QueueKind::kOutbound ? 0.05 : 0.07;
+  const double sample_p = c.queue->kind == QueueKind::kOutbound ? 0.04 : 0.05;
   const double decide_u = r.Unit();
   if (c.queue->kind == QueueKind::kLegacy) {
     Schedule(decide_at, [this, cp] {
@@ -780,7 +780,7 @@ Status Simulator::StartCall(Call& c) {
                     static_cast<Ms>(static_cast<double>(c.duration - 20 * kSecond) * (0.1 + 0.5 * r.Unit()));
   const double obj_u = r.Unit();
   Schedule(obj_at, [this, cp, obj_u] {
-    const double p = cp->rec ? 0.20 : 0.02;
+    const double p = cp->rec ? 0.15 : 0.02;
     return obj_u < p ? CallerObjects(*cp) : Status::Ok();
   });
   const Ms agent_obj_at = c.start + 25 * kSecond +
@@ -1022,8 +1022,19 @@ Status Simulator::CallerObjects(Call& c) {
   const Ms cmd = raised + r.Between(40, 300);
   std::optional<Ms> ack;
   v1::AckSource source = v1::ACK_SOURCE_PLATFORM;
-  if (legacy || (u >= 0.95)) {
-    return Status::Ok();  // ignored: capture runs on (the legacy queue cannot pause)
+  if (legacy) {
+    // The legacy recorder cannot pause: the agent stops it by hand, late, or forgets to.
+    if (u < 0.4) return Status::Ok();
+    const Ms late = raised + r.Between(5, 25) * kSecond;
+    Schedule(late, [this, cp, oid, late] {
+      return PauseTracks(*cp, Capturing(*cp), v1::PAUSE_CAUSE_OBJECTION, oid, late,
+                         late + cp->rng.Between(200, 800), v1::ACK_SOURCE_AGENT_DESKTOP,
+                         PauseReason::kObjection, true);
+    });
+    return Status::Ok();
+  }
+  if (u >= 0.95) {
+    return Status::Ok();  // ignored: capture runs on
   } else if (u < 0.80) {
     ack = raised + std::max<Ms>(cmd - raised + 60, r.Between(100, 1800));
   } else if (u < 0.87) {
