@@ -194,3 +194,33 @@ TEST_CASE("Gate decisions from many threads while events are folded stay consist
   CHECK(decisions.load() > 0);
   CHECK_FALSE(Denies((*c)->gate().Decide("c7"), "LC-NOT-1"));
 }
+
+TEST_CASE("LC-PROP-2 warns when fewer than half the recordings of 30 days were used, and never violates") {
+  ComplianceWorld w;
+  w.Baseline();
+  w.RecordedCall("c1", "a1", T0());
+  const uint64_t unused_start = w.RecordedCall("c2", "a1", T0() + hours(1));
+  w.RecordedCall("c3", "a1", T0() + hours(2));
+  w.Access("c1", "rec-c1", "trainer-1", "trainer", v1::ACCESS_ACTION_PLAYBACK, v1::PURPOSE_TRAINING,
+           T0() + hours(3));
+  // A refused access is not use.
+  w.Refuse("c3", "rec-c3", "sales-1", "sales-manager", v1::ACCESS_ACTION_DOWNLOAD, v1::PURPOSE_QUALITY,
+           T0() + hours(3));
+  auto c = w.Engine(T0() + hours(4));
+  RecordingUse u = c->RecordingUseAt(T0() + hours(4));
+  CHECK(u.recordings == 3);
+  CHECK(u.used == 1);
+  CHECK(u.used_share_bp == 3333);
+  CHECK(u.warning);
+  CHECK(u.rule.verdict == Verdict::kOk);
+  CHECK(Contains(u.rule.evidence, unused_start));
+
+  w.Access("c2", "rec-c2", "qa-1", "quality-analyst", v1::ACCESS_ACTION_PLAYBACK, v1::PURPOSE_EVALUATION,
+           T0() + hours(5));
+  auto later = w.Engine(T0() + hours(6));
+  RecordingUse v = later->RecordingUseAt(T0() + hours(6));
+  CHECK(v.used == 2);
+  CHECK_FALSE(v.warning);  // 2 of 3 >= 50 %
+  // 31 days later nothing is in the window any more.
+  CHECK(later->RecordingUseAt(T0() + hours(24 * 31)).rule.verdict == Verdict::kNotApplicable);
+}

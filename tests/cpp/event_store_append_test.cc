@@ -70,7 +70,8 @@ TEST_CASE("The first append to an empty store gets positions from 1 and revision
   }
 }
 
-TEST_CASE("Positions stay dense and gapless across streams while each stream counts its own revisions") {
+TEST_CASE(
+    "Positions stay dense and gapless across streams while each stream counts its own revisions") {
   TempDir dir;
   auto store = OpenStore(dir.path());
   auto a1 = Seed(*store, "call-a", 2);
@@ -282,7 +283,8 @@ TEST_CASE("An append larger than the group commit budget is written whole") {
   options.max_group_commit_bytes = 1 << 20;
   auto store = OpenStore(dir.path(), options);
   std::vector<Event> big;
-  for (int i = 0; i < 4; ++i) big.push_back(MakeEvent(std::string(512 * 1024, static_cast<char>('a' + i))));
+  for (int i = 0; i < 4; ++i)
+    big.push_back(MakeEvent(std::string(512 * 1024, static_cast<char>('a' + i))));
   auto r = store->Append("big-1", kNoStream, big);
   REQUIRE_MESSAGE(r.ok(), r.status().ToString());
   CHECK(r->first_position == 1);
@@ -343,9 +345,9 @@ TEST_CASE("AppendMulti writes nothing in any stream when one stream's revision m
   Seed(*store, "call-2", 3);
   const auto before = TakeSnapshot(*store);
   std::vector<StreamAppend> req;
-  req.push_back({"call-1", 1, MakeNotes(2)});          // correct
-  req.push_back({"agent-new", kNoStream, MakeNotes(1)}); // correct
-  req.push_back({"call-2", 0, MakeNotes(1)});          // stale: stream is at 2
+  req.push_back({"call-1", 1, MakeNotes(2)});             // correct
+  req.push_back({"agent-new", kNoStream, MakeNotes(1)});  // correct
+  req.push_back({"call-2", 0, MakeNotes(1)});             // stale: stream is at 2
   std::vector<Event> all_events;
   for (const auto& a : req) all_events.insert(all_events.end(), a.events.begin(), a.events.end());
 
@@ -525,21 +527,18 @@ TEST_CASE("An append mixing stored and new event ids is kAlreadyExists and write
 
   SUBCASE("stored first, new second") {
     std::vector<Event> mixed = {events[0], MakeEvent("new")};
-    CHECK(store->Append("s-1", kAnyRevision, mixed).status().code() ==
-          StatusCode::kAlreadyExists);
+    CHECK(store->Append("s-1", kAnyRevision, mixed).status().code() == StatusCode::kAlreadyExists);
     CheckNothingWritten(*store, before, {mixed[1]});
   }
   SUBCASE("new first, stored second") {
     std::vector<Event> mixed = {MakeEvent("new"), events[1]};
-    CHECK(store->Append("s-1", kAnyRevision, mixed).status().code() ==
-          StatusCode::kAlreadyExists);
+    CHECK(store->Append("s-1", kAnyRevision, mixed).status().code() == StatusCode::kAlreadyExists);
     CheckNothingWritten(*store, before, {mixed[0]});
   }
   SUBCASE("the whole stored append plus one new event") {
     std::vector<Event> mixed = events;
     mixed.push_back(MakeEvent("new"));
-    CHECK(store->Append("s-1", kAnyRevision, mixed).status().code() ==
-          StatusCode::kAlreadyExists);
+    CHECK(store->Append("s-1", kAnyRevision, mixed).status().code() == StatusCode::kAlreadyExists);
     CheckNothingWritten(*store, before, {mixed[2]});
   }
   SUBCASE("a retried stream plus a new stream in one AppendMulti") {
@@ -606,8 +605,7 @@ TEST_CASE("A retry after reopening the store is deduplicated because the id inde
 
   Event forged = events[0];
   forged.mutable_annotation_added()->set_text("forged after reopen");
-  CHECK(store->Append("s-1", kAnyRevision, {forged}).status().code() ==
-        StatusCode::kAlreadyExists);
+  CHECK(store->Append("s-1", kAnyRevision, {forged}).status().code() == StatusCode::kAlreadyExists);
   CHECK(TakeSnapshot(*store) == before);
 }
 

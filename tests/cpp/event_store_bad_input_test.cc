@@ -1,7 +1,6 @@
 // Malformed appends: each is rejected with its own code and context, and leaves the store exactly
 // as it was.
 #include <doctest/doctest.h>
-
 #include <google/protobuf/descriptor.h>
 #include <google/protobuf/timestamp.pb.h>
 
@@ -34,12 +33,30 @@ struct BadAppend {
   std::optional<uint64_t> index;  // expected context().index, when documented
   std::string field;              // expected context().field prefix, when documented
 
-  BadAppend& Stream(std::string s) { stream = std::move(s); return *this; }
-  BadAppend& ExpectedRevision(int64_t r) { expected_revision = r; return *this; }
-  BadAppend& Mutate(Mutation m) { mutate = std::move(m); return *this; }
-  BadAppend& Code(StatusCode c) { code = c; return *this; }
-  BadAppend& Index(uint64_t i) { index = i; return *this; }
-  BadAppend& Field(std::string f) { field = std::move(f); return *this; }
+  BadAppend& Stream(std::string s) {
+    stream = std::move(s);
+    return *this;
+  }
+  BadAppend& ExpectedRevision(int64_t r) {
+    expected_revision = r;
+    return *this;
+  }
+  BadAppend& Mutate(Mutation m) {
+    mutate = std::move(m);
+    return *this;
+  }
+  BadAppend& Code(StatusCode c) {
+    code = c;
+    return *this;
+  }
+  BadAppend& Index(uint64_t i) {
+    index = i;
+    return *this;
+  }
+  BadAppend& Field(std::string f) {
+    field = std::move(f);
+    return *this;
+  }
 };
 
 BadAppend Case(const char* name) {
@@ -106,89 +123,115 @@ std::vector<BadAppend> BadAppends(const Event& stored) {
 
   // Event ids.
   t.push_back(Case("event id of 15 bytes")
-               .Mutate(OnSecond([](Event& e) { e.set_event_id(std::string(15, '\x01')); }))
-               .Index(1).Field("event_id"));
+                  .Mutate(OnSecond([](Event& e) { e.set_event_id(std::string(15, '\x01')); }))
+                  .Index(1)
+                  .Field("event_id"));
   t.push_back(Case("event id of 17 bytes")
-               .Mutate(OnSecond([](Event& e) { e.set_event_id(NewEventId() + "x"); }))
-               .Index(1).Field("event_id"));
+                  .Mutate(OnSecond([](Event& e) { e.set_event_id(NewEventId() + "x"); }))
+                  .Index(1)
+                  .Field("event_id"));
   t.push_back(Case("empty event id")
-               .Mutate(OnSecond([](Event& e) { e.clear_event_id(); }))
-               .Index(1).Field("event_id"));
+                  .Mutate(OnSecond([](Event& e) { e.clear_event_id(); }))
+                  .Index(1)
+                  .Field("event_id"));
   t.push_back(Case("all-zero event id")
-               .Mutate(OnSecond([](Event& e) { e.set_event_id(std::string(16, '\0')); }))
-               .Index(1).Field("event_id"));
+                  .Mutate(OnSecond([](Event& e) { e.set_event_id(std::string(16, '\0')); }))
+                  .Index(1)
+                  .Field("event_id"));
   t.push_back(Case("duplicate id within one append")
-               .Mutate([](std::vector<Event>& ev) { ev[2].set_event_id(ev[0].event_id()); })
-               .Index(2).Field("event_id"));
+                  .Mutate([](std::vector<Event>& ev) { ev[2].set_event_id(ev[0].event_id()); })
+                  .Index(2)
+                  .Field("event_id"));
   t.push_back(Case("the same event twice in one append")
-               .Mutate([](std::vector<Event>& ev) { ev[2] = ev[1]; })
-               .Index(2).Field("event_id"));
+                  .Mutate([](std::vector<Event>& ev) { ev[2] = ev[1]; })
+                  .Index(2)
+                  .Field("event_id"));
 
   // Times.
   t.push_back(Case("missing occur_time")
-               .Mutate(OnSecond([](Event& e) { e.clear_occur_time(); }))
-               .Index(1).Field("occur_time"));
+                  .Mutate(OnSecond([](Event& e) { e.clear_occur_time(); }))
+                  .Index(1)
+                  .Field("occur_time"));
   t.push_back(Case("occur_time nanos of one second")
-               .Mutate(OnSecond([](Event& e) { e.mutable_occur_time()->set_nanos(1000000000); }))
-               .Index(1).Field("occur_time"));
+                  .Mutate(OnSecond([](Event& e) { e.mutable_occur_time()->set_nanos(1000000000); }))
+                  .Index(1)
+                  .Field("occur_time"));
   t.push_back(Case("negative occur_time nanos")
-               .Mutate(OnSecond([](Event& e) { e.mutable_occur_time()->set_nanos(-1); }))
-               .Index(1).Field("occur_time"));
-  t.push_back(Case("occur_time after year 9999")
-               .Mutate(OnSecond([](Event& e) { e.mutable_occur_time()->set_seconds(253402300800); }))
-               .Index(1).Field("occur_time"));
-  t.push_back(Case("occur_time before year 1")
-               .Mutate(OnSecond([](Event& e) { e.mutable_occur_time()->set_seconds(-62135596801); }))
-               .Index(1).Field("occur_time"));
+                  .Mutate(OnSecond([](Event& e) { e.mutable_occur_time()->set_nanos(-1); }))
+                  .Index(1)
+                  .Field("occur_time"));
+  t.push_back(
+      Case("occur_time after year 9999")
+          .Mutate(OnSecond([](Event& e) { e.mutable_occur_time()->set_seconds(253402300800); }))
+          .Index(1)
+          .Field("occur_time"));
+  t.push_back(
+      Case("occur_time before year 1")
+          .Mutate(OnSecond([](Event& e) { e.mutable_occur_time()->set_seconds(-62135596801); }))
+          .Index(1)
+          .Field("occur_time"));
 
   // Payload.
   t.push_back(Case("missing payload")
-               .Mutate(OnSecond([](Event& e) { e.clear_payload(); }))
-               .Index(1).Field("payload"));
+                  .Mutate(OnSecond([](Event& e) { e.clear_payload(); }))
+                  .Index(1)
+                  .Field("payload"));
 
   // Store-assigned fields.
   t.push_back(Case("stream_id set to another stream")
-               .Mutate(OnSecond([](Event& e) { e.set_stream_id("call-2"); }))
-               .Index(1).Field("stream_id"));
+                  .Mutate(OnSecond([](Event& e) { e.set_stream_id("call-2"); }))
+                  .Index(1)
+                  .Field("stream_id"));
   t.push_back(Case("position set")
-               .Mutate(OnSecond([](Event& e) { e.set_position(7); }))
-               .Index(1).Field("position"));
+                  .Mutate(OnSecond([](Event& e) { e.set_position(7); }))
+                  .Index(1)
+                  .Field("position"));
   t.push_back(Case("stream_revision set")
-               .Mutate(OnSecond([](Event& e) { e.set_stream_revision(3); }))
-               .Index(1).Field("stream_revision"));
+                  .Mutate(OnSecond([](Event& e) { e.set_stream_revision(3); }))
+                  .Index(1)
+                  .Field("stream_revision"));
   t.push_back(Case("record_time set")
-               .Mutate(OnSecond([](Event& e) { e.mutable_record_time()->set_seconds(1); }))
-               .Index(1).Field("record_time"));
+                  .Mutate(OnSecond([](Event& e) { e.mutable_record_time()->set_seconds(1); }))
+                  .Index(1)
+                  .Field("record_time"));
 
   // Strings and unknown fields.
-  t.push_back(Case("invalid UTF-8 inside a payload string")
-               .Mutate(OnSecond([](Event& e) { e.mutable_annotation_added()->set_text(kInvalidUtf8); }))
-               .Index(1).Field("annotation_added"));
-  t.push_back(Case("invalid UTF-8 inside a repeated payload string")
-               .Mutate(OnSecond([](Event& e) { e.mutable_annotation_added()->add_tags(kInvalidUtf8); }))
-               .Index(1).Field("annotation_added"));
+  t.push_back(
+      Case("invalid UTF-8 inside a payload string")
+          .Mutate(OnSecond([](Event& e) { e.mutable_annotation_added()->set_text(kInvalidUtf8); }))
+          .Index(1)
+          .Field("annotation_added"));
+  t.push_back(
+      Case("invalid UTF-8 inside a repeated payload string")
+          .Mutate(OnSecond([](Event& e) { e.mutable_annotation_added()->add_tags(kInvalidUtf8); }))
+          .Index(1)
+          .Field("annotation_added"));
   t.push_back(Case("invalid UTF-8 in correlation_id")
-               .Mutate(OnSecond([](Event& e) { e.set_correlation_id(kInvalidUtf8); }))
-               .Index(1).Field("correlation_id"));
+                  .Mutate(OnSecond([](Event& e) { e.set_correlation_id(kInvalidUtf8); }))
+                  .Index(1)
+                  .Field("correlation_id"));
   t.push_back(Case("invalid UTF-8 in the actor")
-               .Mutate(OnSecond([](Event& e) { e.mutable_actor()->set_role(kInvalidUtf8); }))
-               .Index(1).Field("actor"));
+                  .Mutate(OnSecond([](Event& e) { e.mutable_actor()->set_role(kInvalidUtf8); }))
+                  .Index(1)
+                  .Field("actor"));
   t.push_back(Case("unknown field").Mutate(OnSecond(AddUnknownField)).Index(1));
   t.push_back(Case("unknown field inside the payload")
-               .Mutate(OnSecond([](Event& e) {
-                 auto* payload = e.mutable_annotation_added();
-                 payload->GetReflection()->MutableUnknownFields(payload)->AddVarint(99, 1);
-               }))
-               .Index(1).Field("annotation_added"));
+                  .Mutate(OnSecond([](Event& e) {
+                    auto* payload = e.mutable_annotation_added();
+                    payload->GetReflection()->MutableUnknownFields(payload)->AddVarint(99, 1);
+                  }))
+                  .Index(1)
+                  .Field("annotation_added"));
   if (auto enum_field = FindPayloadField(
           [](const FieldDescriptor* f) { return f->type() == FieldDescriptor::TYPE_ENUM; })) {
     const auto [member, inner] = *enum_field;
     t.push_back(Case("unknown enum value inside a payload")
-                 .Mutate(OnSecond([member = member, inner = inner](Event& e) {
-                   auto* payload = SetPayload(e, member);
-                   payload->GetReflection()->SetEnumValue(payload, inner, 12345);
-                 }))
-                 .Index(1).Field(member->name()));
+                    .Mutate(OnSecond([member = member, inner = inner](Event& e) {
+                      auto* payload = SetPayload(e, member);
+                      payload->GetReflection()->SetEnumValue(payload, inner, 12345);
+                    }))
+                    .Index(1)
+                    .Field(member->name()));
   }
   if (auto ts_field = FindPayloadField([](const FieldDescriptor* f) {
         return f->type() == FieldDescriptor::TYPE_MESSAGE &&
@@ -196,42 +239,44 @@ std::vector<BadAppend> BadAppends(const Event& stored) {
       })) {
     const auto [member, inner] = *ts_field;
     t.push_back(Case("invalid timestamp inside a payload")
-                 .Mutate(OnSecond([member = member, inner = inner](Event& e) {
-                   auto* payload = SetPayload(e, member);
-                   auto* ts = payload->GetReflection()->MutableMessage(payload, inner);
-                   ts->GetReflection()->SetInt32(
-                       ts, ts->GetDescriptor()->FindFieldByName("nanos"), -5);
-                 }))
-                 .Index(1).Field(member->name()));
+                    .Mutate(OnSecond([member = member, inner = inner](Event& e) {
+                      auto* payload = SetPayload(e, member);
+                      auto* ts = payload->GetReflection()->MutableMessage(payload, inner);
+                      ts->GetReflection()->SetInt32(
+                          ts, ts->GetDescriptor()->FindFieldByName("nanos"), -5);
+                    }))
+                    .Index(1)
+                    .Field(member->name()));
   }
 
   // The list itself.
-  t.push_back(Case("empty event list")
-               .Mutate([](std::vector<Event>& ev) { ev.clear(); }));
+  t.push_back(Case("empty event list").Mutate([](std::vector<Event>& ev) { ev.clear(); }));
 
   // Expected revisions.
   t.push_back(Case("expected revision -3").ExpectedRevision(-3));
   t.push_back(Case("expected revision -5").ExpectedRevision(-5));
-  t.push_back(Case("expected revision INT64_MIN")
-               .ExpectedRevision(std::numeric_limits<int64_t>::min()));
-  t.push_back(Case("stale expected revision").ExpectedRevision(0)
-               .Code(StatusCode::kAborted));
-  t.push_back(Case("no-stream on an existing stream").ExpectedRevision(kNoStream)
-               .Code(StatusCode::kAborted));
-  t.push_back(Case("stream-exists on a missing stream").Stream("call-2")
-               .ExpectedRevision(kStreamExists).Code(StatusCode::kAborted));
+  t.push_back(
+      Case("expected revision INT64_MIN").ExpectedRevision(std::numeric_limits<int64_t>::min()));
+  t.push_back(Case("stale expected revision").ExpectedRevision(0).Code(StatusCode::kAborted));
+  t.push_back(Case("no-stream on an existing stream")
+                  .ExpectedRevision(kNoStream)
+                  .Code(StatusCode::kAborted));
+  t.push_back(Case("stream-exists on a missing stream")
+                  .Stream("call-2")
+                  .ExpectedRevision(kStreamExists)
+                  .Code(StatusCode::kAborted));
 
   // Ids already stored.
   t.push_back(Case("stored id with other content")
-               .Mutate([stored](std::vector<Event>& ev) {
-                 Event forged = stored;
-                 forged.mutable_annotation_added()->set_text("forged");
-                 ev = {forged};
-               })
-               .Code(StatusCode::kAlreadyExists));
+                  .Mutate([stored](std::vector<Event>& ev) {
+                    Event forged = stored;
+                    forged.mutable_annotation_added()->set_text("forged");
+                    ev = {forged};
+                  })
+                  .Code(StatusCode::kAlreadyExists));
   t.push_back(Case("stored id mixed with new ids")
-               .Mutate([stored](std::vector<Event>& ev) { ev[1] = stored; })
-               .Code(StatusCode::kAlreadyExists));
+                  .Mutate([stored](std::vector<Event>& ev) { ev[1] = stored; })
+                  .Code(StatusCode::kAlreadyExists));
   return t;
 }
 
@@ -242,9 +287,18 @@ struct BadMulti {
   StatusCode code = StatusCode::kInvalidArgument;
   std::string stream;  // expected context().stream, when documented
 
-  BadMulti& Mutate(std::function<void(std::vector<StreamAppend>&)> m) { mutate = std::move(m); return *this; }
-  BadMulti& Code(StatusCode c) { code = c; return *this; }
-  BadMulti& Stream(std::string s) { stream = std::move(s); return *this; }
+  BadMulti& Mutate(std::function<void(std::vector<StreamAppend>&)> m) {
+    mutate = std::move(m);
+    return *this;
+  }
+  BadMulti& Code(StatusCode c) {
+    code = c;
+    return *this;
+  }
+  BadMulti& Stream(std::string s) {
+    stream = std::move(s);
+    return *this;
+  }
 };
 
 BadMulti MultiCase(const char* name) {
@@ -256,28 +310,29 @@ BadMulti MultiCase(const char* name) {
 std::vector<BadMulti> BadMultis() {
   std::vector<BadMulti> t;
   t.push_back(MultiCase("same stream twice")
-               .Mutate([](std::vector<StreamAppend>& r) { r[1].stream = r[0].stream; })
-               .Stream("call-1"));
-  t.push_back(MultiCase("no streams")
-               .Mutate([](std::vector<StreamAppend>& r) { r.clear(); }));
+                  .Mutate([](std::vector<StreamAppend>& r) { r[1].stream = r[0].stream; })
+                  .Stream("call-1"));
+  t.push_back(MultiCase("no streams").Mutate([](std::vector<StreamAppend>& r) { r.clear(); }));
   t.push_back(MultiCase("one stream without events")
-               .Mutate([](std::vector<StreamAppend>& r) { r[1].events.clear(); })
-               .Stream("agent-1"));
-  t.push_back(MultiCase("reserved second stream")
-               .Mutate([](std::vector<StreamAppend>& r) { r[1].stream = "$by-category"; }));
+                  .Mutate([](std::vector<StreamAppend>& r) { r[1].events.clear(); })
+                  .Stream("agent-1"));
+  t.push_back(MultiCase("reserved second stream").Mutate([](std::vector<StreamAppend>& r) {
+    r[1].stream = "$by-category";
+  }));
   t.push_back(MultiCase("bad expected revision in second stream")
-               .Mutate([](std::vector<StreamAppend>& r) { r[1].expected_revision = -3; })
-               .Stream("agent-1"));
-  t.push_back(MultiCase("one id in two streams")
-               .Mutate([](std::vector<StreamAppend>& r) {
-                 r[1].events[0].set_event_id(r[0].events[0].event_id());
-               }));
-  t.push_back(MultiCase("stream_id naming the other stream")
-               .Mutate([](std::vector<StreamAppend>& r) { r[1].events[0].set_stream_id("call-1"); })
-               .Stream("agent-1"));
+                  .Mutate([](std::vector<StreamAppend>& r) { r[1].expected_revision = -3; })
+                  .Stream("agent-1"));
+  t.push_back(MultiCase("one id in two streams").Mutate([](std::vector<StreamAppend>& r) {
+    r[1].events[0].set_event_id(r[0].events[0].event_id());
+  }));
+  t.push_back(
+      MultiCase("stream_id naming the other stream")
+          .Mutate([](std::vector<StreamAppend>& r) { r[1].events[0].set_stream_id("call-1"); })
+          .Stream("agent-1"));
   t.push_back(MultiCase("stale revision in second stream")
-               .Mutate([](std::vector<StreamAppend>& r) { r[1].expected_revision = kNoStream; })
-               .Code(StatusCode::kAborted).Stream("agent-1"));
+                  .Mutate([](std::vector<StreamAppend>& r) { r[1].expected_revision = kNoStream; })
+                  .Code(StatusCode::kAborted)
+                  .Stream("agent-1"));
   return t;
 }
 
@@ -417,8 +472,7 @@ TEST_CASE("A rejected append does not consume a position") {
   CONSENT_REQUIRE_OK(store->Append("s-1", kNoStream, MakeNotes(1)));
   auto events = MakeNotes(2);
   events[1].clear_occur_time();
-  CHECK(store->Append("s-1", kAnyRevision, events).status().code() ==
-        StatusCode::kInvalidArgument);
+  CHECK(store->Append("s-1", kAnyRevision, events).status().code() == StatusCode::kInvalidArgument);
   CHECK(store->Append("s-1", 5, MakeNotes(1)).status().code() == StatusCode::kAborted);
   auto r = store->Append("s-1", 0, MakeNotes(1));
   REQUIRE_MESSAGE(r.ok(), r.status().ToString());

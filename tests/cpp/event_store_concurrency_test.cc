@@ -143,7 +143,9 @@ TEST_CASE("Eight threads doing read-decide-append on one stream lose and duplica
   CHECK(v->events_checked == kTotal);
 }
 
-TEST_CASE("Eight threads appending to distinct streams get dense unique positions, seen by consistent reads") {
+TEST_CASE(
+    "Eight threads appending to distinct streams get dense unique positions, seen by consistent "
+    "reads") {
   TempDir dir;
   auto store = OpenStore(dir.path());
   constexpr int kIterations = 150;
@@ -215,7 +217,8 @@ TEST_CASE("Eight threads appending to distinct streams get dense unique position
           std::lock_guard<std::mutex> l(acks_mu);
           uint64_t p = r->first_position;
           for (const Event& e : copy[0].events) acks.push_back({e.event_id(), p++, ++own_rev, own});
-          for (const Event& e : copy[1].events) acks.push_back({e.event_id(), p++, ++pair_rev, pair});
+          for (const Event& e : copy[1].events)
+            acks.push_back({e.event_id(), p++, ++pair_rev, pair});
         } else {
           auto events = MakeNotes(static_cast<size_t>(1 + i % 2), own);
           auto r = store->Append(own, own_rev, events);

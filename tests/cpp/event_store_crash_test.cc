@@ -46,9 +46,10 @@ std::string Correlation(const BatchId& b, int size) {
 
 Event CrashEvent(const BatchId& b, int j, int size) {
   std::string id = "CRSH";
-  for (uint32_t v : {static_cast<uint32_t>(b.round), static_cast<uint32_t>(b.index),
-                     static_cast<uint32_t>(j)}) {
-    for (int shift = 24; shift >= 0; shift -= 8) id.push_back(static_cast<char>((v >> shift) & 0xFF));
+  for (uint32_t v :
+       {static_cast<uint32_t>(b.round), static_cast<uint32_t>(b.index), static_cast<uint32_t>(j)}) {
+    for (int shift = 24; shift >= 0; shift -= 8)
+      id.push_back(static_cast<char>((v >> shift) & 0xFF));
   }
   Event e;
   e.set_event_id(id);
@@ -138,7 +139,8 @@ bool ReadAvailable(int fd, std::string* buffer, bool until_eof, const std::strin
   char chunk[4096];
   while (true) {
     if (!until_eof && buffer->find(until_text) != std::string::npos) return true;
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - SteadyClock::now());
+    const auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - SteadyClock::now());
     if (left.count() <= 0) return false;
     pollfd p{fd, POLLIN, 0};
     const int ready = poll(&p, 1, static_cast<int>(left.count()));
@@ -182,19 +184,23 @@ TEST_CASE("Acknowledged appends survive SIGKILL at random moments, and no batch 
     std::string out;
     const bool kill_during_open = round % 6 == 5;
     if (kill_during_open) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(std::uniform_int_distribution<>(0, 15)(rng)));
+      std::this_thread::sleep_for(
+          std::chrono::milliseconds(std::uniform_int_distribution<>(0, 15)(rng)));
     } else {
-      const bool ready = ReadAvailable(fds[0], &out, false, "READY\n", SteadyClock::now() + std::chrono::seconds(10));
+      const bool ready = ReadAvailable(fds[0], &out, false, "READY\n",
+                                       SteadyClock::now() + std::chrono::seconds(10));
       if (!ready) {
         kill(pid, SIGKILL);
         waitpid(pid, nullptr, 0);
         close(fds[0]);
         FAIL("child did not open the store within 10 s; output: " << out);
       }
-      std::this_thread::sleep_for(std::chrono::milliseconds(std::uniform_int_distribution<>(3, 45)(rng)));
+      std::this_thread::sleep_for(
+          std::chrono::milliseconds(std::uniform_int_distribution<>(3, 45)(rng)));
     }
     kill(pid, SIGKILL);
-    const bool eof = ReadAvailable(fds[0], &out, true, "", SteadyClock::now() + std::chrono::seconds(10));
+    const bool eof =
+        ReadAvailable(fds[0], &out, true, "", SteadyClock::now() + std::chrono::seconds(10));
     close(fds[0]);
     int wstatus = 0;
     REQUIRE(waitpid(pid, &wstatus, 0) == pid);
@@ -255,7 +261,8 @@ TEST_CASE("Acknowledged appends survive SIGKILL at random moments, and no batch 
       const std::vector<Event> events = BatchEvents(b);
       for (size_t j = 0; j < events.size(); ++j) {
         const uint64_t p = a.first + j;
-        REQUIRE_MESSAGE(p <= all.size(), "acknowledged position " << p << " lost (head " << head << ")");
+        REQUIRE_MESSAGE(p <= all.size(),
+                        "acknowledged position " << p << " lost (head " << head << ")");
         CHECK_MESSAGE(all[p - 1].event_id() == events[j].event_id(),
                       "acknowledged batch r" << b.round << "-b" << b.index << " not at " << p);
       }
@@ -274,7 +281,9 @@ TEST_CASE("Acknowledged appends survive SIGKILL at random moments, and no batch 
   MESSAGE("rounds: " << kRounds << ", with acks: " << rounds_with_acks << ", acknowledged batches: "
                      << acked.size() << ", retries found already stored: " << retried_dedup
                      << ", head: " << last_head << ", took "
-                     << std::chrono::duration_cast<std::chrono::milliseconds>(SteadyClock::now() - test_start).count()
+                     << std::chrono::duration_cast<std::chrono::milliseconds>(SteadyClock::now() -
+                                                                              test_start)
+                            .count()
                      << " ms");
   CHECK(rounds_with_acks >= kRounds / 2);
 }

@@ -104,7 +104,8 @@ TEST_CASE("Reopening with a small stream cache still checks revisions of evicted
   CHECK(store->HeadPosition() == 41);
 }
 
-TEST_CASE("Open with create_if_missing=false on an empty directory is kNotFound and creates nothing") {
+TEST_CASE(
+    "Open with create_if_missing=false on an empty directory is kNotFound and creates nothing") {
   TempDir dir;
   StoreOptions options;
   options.create_if_missing = false;

@@ -127,9 +127,9 @@ TEST_CASE("ScanProjection visits keys with a prefix in key order and stops on re
   }
   CONSENT_REQUIRE_OK(store->CommitProjection("p", batch));
   CHECK(Scan(*store, "p", "call/") == Pairs{{"call/1", "v-call/1"},
-                                          {"call/10", "v-call/10"},
-                                          {"call/2", "v-call/2"},
-                                          {"call/3", "v-call/3"}});
+                                            {"call/10", "v-call/10"},
+                                            {"call/2", "v-call/2"},
+                                            {"call/3", "v-call/3"}});
   CHECK(Scan(*store, "p", "agent/") == Pairs{{"agent/1", "v-agent/1"}});
   CHECK(Scan(*store, "p", "zzz").empty());
   const auto all = Scan(*store, "p");
@@ -284,9 +284,8 @@ TEST_CASE("Projection names must be non-empty and free of NUL") {
     CHECK(store->CommitProjection(bad, batch).code() == StatusCode::kInvalidArgument);
     CHECK(store->ProjectionCheckpoint(bad).status().code() == StatusCode::kInvalidArgument);
     CHECK(store->GetProjectionValue(bad, "k").status().code() == StatusCode::kInvalidArgument);
-    CHECK(store->ScanProjection(bad, "", [](std::string_view, std::string_view) {
-      return true;
-    }).code() == StatusCode::kInvalidArgument);
+    CHECK(store->ScanProjection(bad, "", [](std::string_view, std::string_view) { return true; })
+              .code() == StatusCode::kInvalidArgument);
   }
   // The rejected commit with "ga\0te" must not have landed under "ga" with key "te\0k".
   CHECK(Scan(*store, "ga").empty());

@@ -145,8 +145,7 @@ TEST_CASE("ReadStream does not mix streams whose names share a prefix") {
   ReadStreamOptions o;
   o.direction = Direction::kBackward;
   o.from_revision = kEndRevision;
-  CHECK(Positions(ReadStreamOrDie(*f.store, "call-1", o)) ==
-        std::vector<uint64_t>{10, 8, 5, 2, 1});
+  CHECK(Positions(ReadStreamOrDie(*f.store, "call-1", o)) == std::vector<uint64_t>{10, 8, 5, 2, 1});
 }
 
 // ---- ReadAll / ScanAll -----------------------------------------------------------------------

@@ -72,7 +72,8 @@ void AppendNotes(EventStore& store, const std::string& stream, size_t n) {
   REQUIRE_MESSAGE(r.ok(), r.status().ToString());
 }
 
-TEST_CASE("A subscription delivers history then live events exactly once, in order, across the switch") {
+TEST_CASE(
+    "A subscription delivers history then live events exactly once, in order, across the switch") {
   TempDir dir;
   StoreOptions store_options;
   store_options.sync = false;
@@ -131,7 +132,8 @@ TEST_CASE("A subscription delivers history then live events exactly once, in ord
   CHECK(threads.count(std::this_thread::get_id()) == 0);
 }
 
-TEST_CASE("Subscriptions with tiny catch-up batches miss and repeat nothing under a fast appender") {
+TEST_CASE(
+    "Subscriptions with tiny catch-up batches miss and repeat nothing under a fast appender") {
   TempDir dir;
   StoreOptions store_options;
   store_options.sync = false;
@@ -260,10 +262,10 @@ TEST_CASE("A subscription on an empty store goes live and delivers the first eve
 TEST_CASE("A subscription delivers only events matching its filter, in history and live") {
   TempDir dir;
   auto store = OpenStore(dir.path());
-  CONSENT_REQUIRE_OK(store->Append("call-1", kAnyRevision, MakeNotes(2)));               // 1-2
-  CONSENT_REQUIRE_OK(store->Append("agent-1", kAnyRevision, MakeNotes(1)));              // 3
+  CONSENT_REQUIRE_OK(store->Append("call-1", kAnyRevision, MakeNotes(2)));                   // 1-2
+  CONSENT_REQUIRE_OK(store->Append("agent-1", kAnyRevision, MakeNotes(1)));                  // 3
   CONSENT_REQUIRE_OK(store->Append("call-1", kAnyRevision, {MakeCheckpointEvent("s", 1)}));  // 4
-  CONSENT_REQUIRE_OK(store->Append("callback-1", kAnyRevision, MakeNotes(1)));           // 5
+  CONSENT_REQUIRE_OK(store->Append("callback-1", kAnyRevision, MakeNotes(1)));               // 5
 
   Collector by_category;
   SubscribeOptions c;
@@ -314,9 +316,9 @@ TEST_CASE("Stop returns promptly from an idle live subscription and is idempoten
   const auto start = SteadyClock::now();
   sub->Stop();
   const auto took = SteadyClock::now() - start;
-  CHECK_MESSAGE(took < 500ms, "Stop took "
-                                  << std::chrono::duration_cast<std::chrono::milliseconds>(took).count()
-                                  << " ms");
+  CHECK_MESSAGE(
+      took < 500ms,
+      "Stop took " << std::chrono::duration_cast<std::chrono::milliseconds>(took).count() << " ms");
   sub->Stop();
   CONSENT_CHECK_OK(sub->status());
   AppendNotes(*store, "call-1", 2);
@@ -324,7 +326,8 @@ TEST_CASE("Stop returns promptly from an idle live subscription and is idempoten
   CHECK(got.positions() == Range(1, 3));
   const auto wait_start = SteadyClock::now();
   CHECK_FALSE(sub->WaitFor(5, 2s));
-  CHECK(SteadyClock::now() - wait_start < 1s);  // a stopped subscription never reaches 5: no waiting
+  CHECK(SteadyClock::now() - wait_start <
+        1s);  // a stopped subscription never reaches 5: no waiting
 }
 
 TEST_CASE("Stop returns promptly during a slow catch-up and no event is delivered after it") {
@@ -349,9 +352,9 @@ TEST_CASE("Stop returns promptly during a slow catch-up and no event is delivere
   sub->Stop();
   stopped = true;
   const auto took = SteadyClock::now() - start;
-  CHECK_MESSAGE(took < 500ms, "Stop took "
-                                  << std::chrono::duration_cast<std::chrono::milliseconds>(took).count()
-                                  << " ms");
+  CHECK_MESSAGE(
+      took < 500ms,
+      "Stop took " << std::chrono::duration_cast<std::chrono::milliseconds>(took).count() << " ms");
   const uint64_t at_stop = calls.load();
   std::this_thread::sleep_for(50ms);
   CHECK(calls.load() == at_stop);

@@ -749,6 +749,46 @@ TEST_CASE("Threads of two Ledgers appending to one call concurrently all succeed
   CONSENT_CHECK_OK(site.store->Verify());
 }
 
+TEST_CASE("Concurrent retries of the same facts through two Ledgers record each fact once") {
+  Site site;
+  LedgerOptions patient;
+  patient.max_conflict_retries = 1000;
+  auto first = MakeLedger(site.store.get(), patient);
+  auto second = MakeLedger(site.store.get(), patient);
+  Ok(first->StartCall(CallStart("c-1"), At(0)));
+
+  constexpr int kRecordings = 15;
+  std::vector<std::string> ids;
+  for (int i = 0; i < kRecordings * 4; ++i) ids.push_back(NewEventId());
+  std::atomic<int> failures{0};
+  std::atomic<int> written{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    Ledger* ledger = (t % 2 == 0 ? first : second).get();
+    threads.emplace_back([ledger, &ids, &failures, &written] {
+      for (int i = 0; i < kRecordings; ++i) {
+        const std::string rec = "r-" + std::to_string(i);
+        auto id = [&](int step) { return AtWithId(1 + i, ids[i * 4 + step]); };
+        for (auto r : {ledger->StartRecording(RecStart("c-1", rec), id(0)),
+                       ledger->PauseRecording(Pause("c-1", rec), id(1)),
+                       ledger->ResumeRecording(Resume("c-1", rec), id(2)),
+                       ledger->StopRecording(Stop("c-1", rec), id(3))}) {
+          if (!r.ok()) {
+            ++failures;
+            MESSAGE(r.status().ToString());
+          } else if (!r->deduplicated) {
+            ++written;
+          }
+        }
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  CHECK(failures.load() == 0);
+  CHECK(written.load() == kRecordings * 4);
+  CHECK(Ok(site.store->ReadStream("call-c-1")).size() == 1 + kRecordings * 4);
+}
+
 TEST_CASE("A tiny state cache evicts streams without losing correctness") {
   TempDir dir;
   auto store = OpenFastStore(dir.path());

@@ -1,5 +1,7 @@
 // consent::SimulateDay: reproducible, recorded only through the Ledger, honest about what it did.
 
+#include "consent/simulator.h"
+
 #include <doctest/doctest.h>
 
 #include <atomic>
@@ -13,7 +15,6 @@
 #include "consent/compliance.h"
 #include "consent/event_store.h"
 #include "consent/ledger.h"
-#include "consent/simulator.h"
 #include "test_util.h"
 
 namespace consent {

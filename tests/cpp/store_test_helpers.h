@@ -36,14 +36,14 @@ inline std::ostream& operator<<(std::ostream& os, StatusCode code) {
 namespace consent::testing {
 
 // Checks `expr` (a Status or StatusOr) is OK, printing the status otherwise.
-#define CONSENT_CHECK_OK(expr)                                  \
-  do {                                                          \
-    const auto& consent_check_ok_ = (expr);                     \
+#define CONSENT_CHECK_OK(expr)                                                     \
+  do {                                                                             \
+    const auto& consent_check_ok_ = (expr);                                        \
     CHECK_MESSAGE(consent_check_ok_.ok(), StatusOf(consent_check_ok_).ToString()); \
   } while (0)
-#define CONSENT_REQUIRE_OK(expr)                                \
-  do {                                                          \
-    const auto& consent_require_ok_ = (expr);                   \
+#define CONSENT_REQUIRE_OK(expr)                                                         \
+  do {                                                                                   \
+    const auto& consent_require_ok_ = (expr);                                            \
     REQUIRE_MESSAGE(consent_require_ok_.ok(), StatusOf(consent_require_ok_).ToString()); \
   } while (0)
 
@@ -185,10 +185,13 @@ class ManualClock {
 // ---- Raw RocksDB access (the store must be closed) ---------------------------------------
 
 inline const std::vector<std::string>& AllColumnFamilies() {
-  static const std::vector<std::string> kNames = {
-      rocksdb::kDefaultColumnFamilyName, internal::kEventsCf,      internal::kStreamsCf,
-      internal::kEventIdsCf,             internal::kProjectionsCf, internal::kCheckpointsCf,
-      internal::kMetaCf};
+  static const std::vector<std::string> kNames = {rocksdb::kDefaultColumnFamilyName,
+                                                  internal::kEventsCf,
+                                                  internal::kStreamsCf,
+                                                  internal::kEventIdsCf,
+                                                  internal::kProjectionsCf,
+                                                  internal::kCheckpointsCf,
+                                                  internal::kMetaCf};
   return kNames;
 }
 

@@ -211,6 +211,20 @@ class AgentLedger {
   internal::ComplianceEngine* engine_;
 };
 
+// ---- Recording use (LC-PROP-2) ----------------------------------------------------------------
+
+// Over the 30 days ending at the evaluation time: recordings started, and those used (played
+// back, downloaded or exported by someone not refused). Analysis documents count as use once
+// they are recorded in the log. Below the policy's minimum share (default 50 %) is a warning,
+// never a violation: rule.verdict stays kOk and `warning` is set.
+struct RecordingUse {
+  uint64_t recordings = 0;
+  uint64_t used = 0;
+  uint32_t used_share_bp = 0;
+  bool warning = false;
+  RuleVerdict rule;  // LC-PROP-2; evidence: start positions of (up to 20) unused recordings
+};
+
 // ---- The engine ------------------------------------------------------------------------------
 
 struct ComplianceOptions {
@@ -257,6 +271,9 @@ class Compliance {
   RecordingGate& gate() { return gate_; }
   const CallCompliance& calls() const { return calls_; }
   const AgentLedger& agents() const { return agents_; }
+
+  // LC-PROP-2 over the 30 days ending at `at`.
+  RecordingUse RecordingUseAt(TimePoint at) const;
 
   // The clock's now.
   TimePoint Now() const;

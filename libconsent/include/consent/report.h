@@ -51,7 +51,7 @@ struct ReportOptions {
 
 // One subject (call, or agent for rules attached to agents) that illustrates a rule's verdict.
 struct ReportExample {
-  std::string subject;             // call id, or agent ref
+  std::string subject;  // call id, or agent ref
   Verdict verdict = Verdict::kViolated;
   std::string detail;              // the engine's sentence
   std::vector<uint64_t> evidence;  // positions of the events that prove it
@@ -100,13 +100,13 @@ struct RegistrationRow {
 
 struct ReportTotals {
   uint64_t calls = 0;
-  uint64_t recorded_calls = 0;       // calls with capture (recording or live listening)
-  uint32_t recorded_share_bp = 0;    // recorded_calls / calls, in basis points
+  uint64_t recorded_calls = 0;     // calls with capture (recording or live listening)
+  uint32_t recorded_share_bp = 0;  // recorded_calls / calls, in basis points
   // RecordingStarted events of the period's calls; nullopt when built without the store.
   std::optional<uint64_t> recordings;
   uint64_t private_calls = 0;
-  uint64_t calls_violated = 0;       // calls whose worst verdict is violated
-  uint64_t calls_unverified = 0;     // calls whose worst verdict is unverified
+  uint64_t calls_violated = 0;    // calls whose worst verdict is violated
+  uint64_t calls_unverified = 0;  // calls whose worst verdict is unverified
   // Objections raised on the period's calls (each once, even when a transfer carried it to a
   // new call id); an agent's standing objection is counted under AuditReport::agents_objecting.
   uint64_t objections_caller = 0;
@@ -135,13 +135,13 @@ struct ReportTotals {
 };
 
 struct AuditReport {
-  TimePoint at;                      // evaluation time
-  std::optional<TimePoint> from;     // the period asked for (ReportOptions), if any
+  TimePoint at;                   // evaluation time
+  std::optional<TimePoint> from;  // the period asked for (ReportOptions), if any
   std::optional<TimePoint> to;
   // Earliest and latest CallStarted among the counted calls; nullopt when there is no call.
   std::optional<TimePoint> first_call;
   std::optional<TimePoint> last_call;
-  uint64_t position = 0;             // log position the verdicts reflect
+  uint64_t position = 0;  // log position the verdicts reflect
   // The registration most calls were made under (the first registration when there is no
   // call; empty when there is none) and its policy: the policy the report used.
   std::string policy_registration_id;
@@ -163,7 +163,7 @@ struct AuditReport {
   // Accesses granted to a role that is not a declared recipient, by role; empty without the store.
   std::vector<RoleCount> unlawful_by_role;
   std::vector<RegistrationRow> registrations;
-  bool store_figures = false;        // built with the store (recordings, accesses by role)
+  bool store_figures = false;  // built with the store (recordings, accesses by role)
 };
 
 // Builds the report from the projections alone. The engine must have folded the log

@@ -70,10 +70,11 @@ struct SimulationOptions {
   uint64_t seed = 42;
   // Calls to simulate. Must be >= 1. Default: 5000.
   uint32_t calls = 5000;
-  // Agents on duty. Must be >= 8 (the cast of special agents needs them). Default: 40.
+  // Agents on duty. Must be >= 12 (the cast of special agents and the outbound and legacy
+  // teams need them). Default: 40.
   uint32_t agents = 40;
   // Start of the working day (calls arrive over the 12 hours that follow).
-  // Default (nullopt): kSimulatedFirstDay (2026-03-02T08:00:00Z) on an empty store; on a store
+  // Default (nullopt): SimulatedFirstDay() (2026-03-02T08:00:00Z) on an empty store; on a store
   // that holds events, 08:00 UTC of the day after the latest occur_time in the log.
   std::optional<TimePoint> start;
   // Sync every append to disk. A simulation is re-playable, so the default trades durability
@@ -90,26 +91,27 @@ struct SimulationOptions {
 TimePoint SimulatedFirstDay();
 
 struct SimulationSummary {
-  TimePoint day_start;               // the start of the simulated day
-  TimePoint first_event;             // earliest and latest occur_time appended
+  TimePoint day_start;    // the start of the simulated day
+  TimePoint first_event;  // earliest and latest occur_time appended
   TimePoint last_event;
-  bool continued = false;            // the store held events: governance was not replayed
-  uint64_t first_position = 0;       // positions of the events appended (0 when none)
+  // The log already held the registration, so the governance facts were not recorded again.
+  bool continued = false;
+  uint64_t first_position = 0;  // positions of the events appended (0 when none)
   uint64_t last_position = 0;
-  uint64_t events = 0;               // events appended
-  uint64_t calls = 0;                // CallStarted
-  uint64_t recorded_calls = 0;       // calls with at least one RecordingStarted
-  uint64_t recordings = 0;           // RecordingStarted
+  uint64_t events = 0;                   // events appended
+  uint64_t calls = 0;                    // CallStarted
+  uint64_t recorded_calls = 0;           // calls with at least one RecordingStarted
+  uint64_t recordings = 0;               // RecordingStarted
   uint64_t recordings_without_gate = 0;  // started without asking the gate (gate_position 0)
-  uint64_t gate_asked = 0;           // gate decisions asked by the sampler
+  uint64_t gate_asked = 0;               // gate decisions asked by the sampler
   uint64_t gate_allowed = 0;
   uint64_t private_calls = 0;
   uint64_t transfers = 0;
   uint64_t objections_caller = 0;
   uint64_t objections_agent = 0;
   uint64_t live_listens = 0;
-  uint64_t accesses = 0;             // RecordingAccessed
-  uint64_t refused_accesses = 0;     // AccessRefused
+  uint64_t accesses = 0;                 // RecordingAccessed
+  uint64_t refused_accesses = 0;         // AccessRefused
   std::chrono::milliseconds elapsed{0};  // wall-clock time of the simulation (not reproducible)
 };
 

@@ -194,9 +194,12 @@ class Ledger::Impl {
   // The answer to a fact whose event id is already stored as `stored`.
   StatusOr<Recorded> Replay(const std::string& op, const std::string& stream,
                             const Event& proposed, const Event& stored);
+  // The answer to a fact whose event id is already stored; nullopt when it is not.
+  std::optional<StatusOr<Recorded>> FindRetry(const std::string& op, const std::string& stream,
+                                              const Event& event);
   StatusOr<Recorded> ValidateAndAppend(const FactSpec& spec, const std::string& op,
                                        const std::string& stream, const Event& event,
-                                       const AppendOptions& append_options);
+                                       bool id_given, const AppendOptions& append_options);
 
   EventStore* const store_;
   const LedgerOptions options_;
@@ -258,6 +261,19 @@ StatusOr<Recorded> Ledger::Impl::Replay(const std::string& op, const std::string
                                      ? " with other content"
                                      : " in stream \"" + stored.stream_id() + "\""),
                             std::move(ctx));
+}
+
+std::optional<StatusOr<Recorded>> Ledger::Impl::FindRetry(const std::string& op,
+                                                          const std::string& stream,
+                                                          const Event& event) {
+  auto position = store_->FindEvent(event.event_id());
+  if (!position.ok()) {
+    if (position.status().code() == StatusCode::kNotFound) return std::nullopt;
+    return StatusOr<Recorded>(position.status().Annotate(op));
+  }
+  auto stored = store_->ReadEvent(*position);
+  if (!stored.ok()) return StatusOr<Recorded>(stored.status().Annotate(op));
+  return Replay(op, stream, event, *stored);
 }
 
 StatusOr<Recorded> Ledger::Impl::Record(Event event, std::optional<bool> sync) {
@@ -326,13 +342,7 @@ StatusOr<Recorded> Ledger::Impl::Record(Event event, std::optional<bool> sync) {
 
   // A retry is answered from the log, not re-validated against what happened since.
   if (id_given) {
-    auto position = store_->FindEvent(event.event_id());
-    if (position.ok()) {
-      auto stored = store_->ReadEvent(*position);
-      if (!stored.ok()) return stored.status().Annotate(op);
-      return Replay(op, stream, event, *stored);
-    }
-    if (position.status().code() != StatusCode::kNotFound) return position.status().Annotate(op);
+    if (auto retry = FindRetry(op, stream, event)) return *std::move(retry);
   }
 
   if (!internal::KeepsState(stream)) {
@@ -345,11 +355,12 @@ StatusOr<Recorded> Ledger::Impl::Record(Event event, std::optional<bool> sync) {
     }
     return Recorded{stream, r->first_position, r->next_expected_revision, event.event_id(), false};
   }
-  return ValidateAndAppend(*spec, op, stream, event, append_options);
+  return ValidateAndAppend(*spec, op, stream, event, id_given, append_options);
 }
 
 StatusOr<Recorded> Ledger::Impl::ValidateAndAppend(const FactSpec& spec, const std::string& op,
                                                    const std::string& stream, const Event& event,
+                                                   bool id_given,
                                                    const AppendOptions& append_options) {
   StreamLocks::Guard guard(locks_, stream);
   StatePtr state = cache_.Get(stream);
@@ -365,7 +376,7 @@ StatusOr<Recorded> Ledger::Impl::ValidateAndAppend(const FactSpec& spec, const s
     internal::Verdict verdict;
     if (spec.check_state != nullptr) {
       verdict = spec.check_state(*state, event);
-      if (verdict && !fresh && false) {
+      if (verdict && !fresh) {
         // Never refuse from a stale cache: another writer may have made the fact possible.
         auto head = store_->StreamRevision(stream);
         if (!head.ok()) return head.status().Annotate(op);
@@ -378,7 +389,13 @@ StatusOr<Recorded> Ledger::Impl::ValidateAndAppend(const FactSpec& spec, const s
         }
       }
     }
-    if (verdict) return ToStatus(op, stream, *verdict);
+    if (verdict) {
+      // A concurrent retry of this very fact may be what makes it look impossible now.
+      if (id_given) {
+        if (auto retry = FindRetry(op, stream, event)) return *std::move(retry);
+      }
+      return ToStatus(op, stream, *verdict);
+    }
 
     // LC-ACC-1 at the door: a refused access is recorded as its refusal.
     Event to_append = event;

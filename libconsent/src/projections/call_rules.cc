@@ -294,7 +294,9 @@ StatusOr<CallVerdicts> ComplianceEngine::EvaluateCall(std::string_view call_id, 
           s.capture_running || std::any_of(c.recordings().begin(), c.recordings().end(),
                                            [&](const st::Recording& r) { return r.started_ns() <= o.raised_ns(); });
       if (recorded && captured_before) {
-        Acc purge = CheckPurge(c, o.raised_ns(), purge_obj, at_ns, o.withdrawn_ns(), "objection");
+        // A withdrawal counts only once it has happened, as seen from the evaluation time.
+        const int64_t withdrawn = o.withdrawn_ns() != 0 && o.withdrawn_ns() <= at_ns ? o.withdrawn_ns() : 0;
+        Acc purge = CheckPurge(c, o.raised_ns(), purge_obj, at_ns, withdrawn, "objection");
         if (purge.verdict == Verdict::kOk) acc["LC-OBJ-4"].Ok(purge.detail);
         else if (purge.verdict != Verdict::kNotApplicable) acc["LC-OBJ-4"].Add(purge.verdict, purge.detail, purge.evidence);
       }
@@ -485,7 +487,8 @@ StatusOr<AgentSummary> ComplianceEngine::EvaluateAgent(std::string_view agent_re
   s.recorded_calls = f.recorded;
   s.recorded_share_bp = f.handled ? static_cast<uint32_t>(f.recorded * 10000 / f.handled) : 0;
   s.over_max_share = f.handled && f.recorded * 10000 > static_cast<uint64_t>(policy.max_share_bp) * f.handled;
-  s.over_warn_share = f.handled && f.recorded * 10000 > static_cast<uint64_t>(policy.warn_share_bp) * f.handled;
+  // "Warn at 5 %": thresholds are inclusive.
+  s.over_warn_share = f.handled && f.recorded * 10000 >= static_cast<uint64_t>(policy.warn_share_bp) * f.handled;
   s.accesses = a.accesses();
   s.accesses_refused = a.accesses_refused();
   s.accesses_unlawful = a.accesses_unlawful();
@@ -530,6 +533,50 @@ void ComplianceEngine::ForEachAgent(TimePoint at, const std::function<bool(const
     auto s = EvaluateAgent(id, at);
     if (s.ok() && !fn(*s)) break;
   }
+}
+
+RecordingUse ComplianceEngine::EvaluateRecordingUse(TimePoint at) const {
+  const int64_t at_ns = ToNs(at);
+  const int64_t lo = at_ns - std::chrono::nanoseconds(std::chrono::hours(24 * 30)).count();
+  RecordingUse u;
+  std::vector<uint64_t> unused;
+  for (size_t i = 0; i < kCallShards; ++i) {
+    std::shared_lock<std::shared_mutex> lock(call_shards_[i].mu);
+    for (const auto& [id, c] : call_shards_[i].calls) {
+      for (const auto& r : c.recordings()) {
+        if (r.started_ns() <= lo || r.started_ns() > at_ns) continue;
+        ++u.recordings;
+        bool used = false;
+        for (const auto& a : c.accesses()) {
+          if (!a.refused() && a.ns() <= at_ns && a.action() != v1::ACCESS_ACTION_LIVE_LISTEN &&
+              (a.recording_id().empty() || a.recording_id() == r.recording_id())) {
+            used = true;
+            break;
+          }
+        }
+        if (used) ++u.used;
+        else if (unused.size() < 20) unused.push_back(r.started_position());
+      }
+    }
+  }
+  const Policy policy = Registrations().size() == 1 ? PolicyFor(Registrations().front()) : Policy::Defaults();
+  u.used_share_bp = u.recordings ? static_cast<uint32_t>(u.used * 10000 / u.recordings) : 0;
+  u.rule.rule_id = "LC-PROP-2";
+  if (u.recordings == 0) {
+    u.rule.verdict = Verdict::kNotApplicable;
+    u.rule.detail = "no recording over the 30 days";
+  } else {
+    u.rule.verdict = Verdict::kOk;  // a warning, never a violation
+    u.warning = u.used * 10000 < static_cast<uint64_t>(policy.min_use_share_bp) * u.recordings;
+    u.rule.detail = std::to_string(u.used) + " of " + std::to_string(u.recordings) +
+                    " recordings over 30 days were listened to or exported" +
+                    (u.warning ? "; warning: below the minimum share, recording may be systematic" : "");
+    if (u.warning) {
+      std::sort(unused.begin(), unused.end());
+      u.rule.evidence = unused;
+    }
+  }
+  return u;
 }
 
 size_t ComplianceEngine::AgentCount() const {

@@ -141,6 +141,7 @@ StatusOr<uint64_t> Compliance::Rebuild() { return engine_->Rebuild(); }
 uint64_t Compliance::position() const { return engine_->position(); }
 Status Compliance::live_status() const { return engine_->live_status(); }
 TimePoint Compliance::Now() const { return engine_->Now(); }
+RecordingUse Compliance::RecordingUseAt(TimePoint at) const { return engine_->EvaluateRecordingUse(at); }
 Policy Compliance::PolicyFor(std::string_view registration_id) const { return engine_->PolicyFor(registration_id); }
 std::vector<std::string> Compliance::Registrations() const { return engine_->Registrations(); }
 std::vector<std::pair<std::string, std::string>> Compliance::DumpState() const { return engine_->DumpState(); }

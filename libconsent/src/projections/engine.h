@@ -146,6 +146,7 @@ class ComplianceEngine {
   StatusOr<AgentSummary> EvaluateAgent(std::string_view agent_ref, TimePoint at) const;
   void ForEachAgent(TimePoint at, const std::function<bool(const AgentSummary&)>& fn) const;
   size_t AgentCount() const;
+  RecordingUse EvaluateRecordingUse(TimePoint at) const;
 
   // ---- Used by the rule evaluators (gate.cc, call_rules.cc) --------------------------------
   CallFacts GetCallFacts(std::string_view call_id, int64_t now_ns) const;

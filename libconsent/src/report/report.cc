@@ -59,17 +59,26 @@ class Tallies {
     RuleTally& t = Get(v.rule_id, attaches_to);
     const std::string key = Key(v.rule_id, attaches_to);
     switch (v.verdict) {
-      case Verdict::kOk: ++t.ok; break;
-      case Verdict::kViolated: ++t.violated; break;
-      case Verdict::kUnverified: ++t.unverified; break;
-      case Verdict::kNotApplicable: ++t.not_applicable; break;
-      case Verdict::kPending: ++t.pending; break;
+      case Verdict::kOk:
+        ++t.ok;
+        break;
+      case Verdict::kViolated:
+        ++t.violated;
+        break;
+      case Verdict::kUnverified:
+        ++t.unverified;
+        break;
+      case Verdict::kNotApplicable:
+        ++t.not_applicable;
+        break;
+      case Verdict::kPending:
+        ++t.pending;
+        break;
     }
     if (v.verdict == Verdict::kViolated || v.verdict == Verdict::kUnverified) {
       ReportExample ex{subject, v.verdict, v.detail, v.evidence};
-      std::vector<ReportExample>& list = v.verdict == Verdict::kViolated
-                                             ? violated_examples_[key]
-                                             : unverified_examples_[key];
+      std::vector<ReportExample>& list =
+          v.verdict == Verdict::kViolated ? violated_examples_[key] : unverified_examples_[key];
       if (list.size() < max_examples_) list.push_back(std::move(ex));
     }
   }
@@ -363,11 +372,21 @@ std::string JsonString(std::string_view s) {
   std::string out = "\"";
   for (char c : s) {
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
       default:
         if (static_cast<unsigned char>(c) < 0x20) {
           char buf[8];
@@ -611,10 +630,10 @@ std::string ToCsv(const AuditReport& r) {
         examples += "@" + EvidenceList(t.examples[i].evidence, "+");
       }
     }
-    out += CsvField(t.rule_id) + "," + CsvField(TitleWithSubject(t)) + "," + std::to_string(t.violated) + "," +
-           std::to_string(t.unverified) + "," + std::to_string(t.pending) + "," +
-           std::to_string(t.ok) + "," + std::to_string(t.not_applicable) + "," +
-           CsvField(examples) + "\r\n";
+    out += CsvField(t.rule_id) + "," + CsvField(TitleWithSubject(t)) + "," +
+           std::to_string(t.violated) + "," + std::to_string(t.unverified) + "," +
+           std::to_string(t.pending) + "," + std::to_string(t.ok) + "," +
+           std::to_string(t.not_applicable) + "," + CsvField(examples) + "\r\n";
   }
   return out;
 }
@@ -666,9 +685,7 @@ class Table {
   }
   std::string Bold(const std::string& s) const { return color_ ? "\033[1m" + s + "\033[0m" : s; }
   std::string Red(const std::string& s) const { return color_ ? "\033[31m" + s + "\033[0m" : s; }
-  std::string Yellow(const std::string& s) const {
-    return color_ ? "\033[33m" + s + "\033[0m" : s;
-  }
+  std::string Yellow(const std::string& s) const { return color_ ? "\033[33m" + s + "\033[0m" : s; }
   std::string Take() { return std::move(out_); }
 
  private:
@@ -703,8 +720,8 @@ std::string ToTable(const AuditReport& r, bool color) {
     tb.Field("Calls started", FormatTime(*r.first_call) + " .. " + FormatTime(*r.last_call));
   }
   tb.Field("Store position", std::to_string(r.position));
-  tb.Field("Policy of registration",
-           r.policy_registration_id.empty() ? "none (RULES.md defaults)" : r.policy_registration_id);
+  tb.Field("Policy of registration", r.policy_registration_id.empty() ? "none (RULES.md defaults)"
+                                                                      : r.policy_registration_id);
 
   tb.Heading("Policy");
   // Describe() prints "  name: value" lines; keep them as they are.
@@ -718,8 +735,8 @@ std::string ToTable(const AuditReport& r, bool color) {
 
   tb.Heading("Totals");
   tb.Field("Calls", std::to_string(t.calls));
-  tb.Field("Recorded calls", std::to_string(t.recorded_calls) + " (" +
-                                 Percent(t.recorded_share_bp) + " of calls)");
+  tb.Field("Recorded calls",
+           std::to_string(t.recorded_calls) + " (" + Percent(t.recorded_share_bp) + " of calls)");
   tb.Field("Recordings", t.recordings ? std::to_string(*t.recordings) : "not counted");
   tb.Field("Private calls", std::to_string(t.private_calls));
   tb.Field("Calls with a violation",
@@ -773,14 +790,16 @@ std::string ToTable(const AuditReport& r, bool color) {
     if (!any) tb.Heading("Violations, with examples (event positions)");
     any = true;
     tb.Line(tb.Bold(Fit(rt.rule_id + "  " + TitleWithSubject(rt), kWidth)));
-    const std::string unit = rt.attaches_to == "agent" ? " agents" : " calls";
-    tb.Line("    " + std::to_string(rt.violated) + unit + " violated, " +
-            std::to_string(rt.unverified) + unit + " unverified");
+    const std::string unit = rt.attaches_to == "agent" ? "agent" : "call";
+    auto count = [&](uint64_t n) { return std::to_string(n) + " " + unit + (n == 1 ? "" : "s"); };
+    tb.Line("    " + count(rt.violated) + " violated, " + count(rt.unverified) + " unverified");
     for (const ReportExample& ex : rt.examples) {
-      std::string head = "    " + PadRight(ex.subject, 20) + " " +
-                         PadRight(VerdictName(ex.verdict), 11);
-      std::string ev = ex.evidence.empty() ? "" : "@" + EvidenceList(ex.evidence, " @");
-      tb.Line(Fit(head + " " + ev, kWidth));
+      std::string line =
+          "    " + PadRight(ex.subject, 20) + " " + std::string(VerdictName(ex.verdict));
+      if (!ex.evidence.empty()) {
+        line = PadRight(line, 4 + 20 + 1 + 11) + " @" + EvidenceList(ex.evidence, " @");
+      }
+      tb.Line(Fit(line, kWidth));
       if (!ex.detail.empty()) tb.Line(Fit("      " + ex.detail, kWidth));
     }
   }
@@ -839,9 +858,12 @@ std::string ToTable(const AuditReport& r, bool color) {
 std::string FormatReport(const AuditReport& report, ReportFormat format,
                          const FormatOptions& options) {
   switch (format) {
-    case ReportFormat::kJson: return ToJson(report);
-    case ReportFormat::kCsv: return ToCsv(report);
-    case ReportFormat::kTable: break;
+    case ReportFormat::kJson:
+      return ToJson(report);
+    case ReportFormat::kCsv:
+      return ToCsv(report);
+    case ReportFormat::kTable:
+      break;
   }
   return ToTable(report, options.color);
 }

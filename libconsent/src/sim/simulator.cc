@@ -105,10 +105,10 @@ enum class Team { kFront, kOutbound, kLegacy };
 
 struct Queue {
   const char* id;
-  double weight;           // share of calls
+  double weight;  // share of calls
   Team team;
   QueueKind kind;
-  double payment_share;    // calls with a card payment
+  double payment_share;  // calls with a card payment
   // Capability: suspend supported, tracks covered; probe: ok / failed / stale / none.
   bool suspend;
   bool covers_agent_track;
@@ -119,21 +119,22 @@ constexpr Queue kQueues[] = {
     {"q-sales", 0.30, Team::kFront, QueueKind::kNormal, 0.04, true, true, Queue::Probe::kOk},
     {"q-support", 0.29, Team::kFront, QueueKind::kNormal, 0.02, true, true, Queue::Probe::kOk},
     {"q-billing", 0.17, Team::kFront, QueueKind::kNormal, 0.35, true, true, Queue::Probe::kOk},
-    {"q-retention", 0.06, Team::kFront, QueueKind::kNormal, 0.05, true, false,
-     Queue::Probe::kNone},
+    {"q-retention", 0.06, Team::kFront, QueueKind::kNormal, 0.05, true, false, Queue::Probe::kNone},
     {"q-collections", 0.06, Team::kFront, QueueKind::kNormal, 0.20, true, true,
      Queue::Probe::kStale},
     {"q-outbound", 0.10, Team::kOutbound, QueueKind::kOutbound, 0.10, true, true,
      Queue::Probe::kFailed},
-    {"q-legacy", 0.02, Team::kLegacy, QueueKind::kLegacy, 0.10, false, false,
-     Queue::Probe::kNone},
+    {"q-legacy", 0.02, Team::kLegacy, QueueKind::kLegacy, 0.10, false, false, Queue::Probe::kNone},
 };
 
 const char* TeamId(Team t) {
   switch (t) {
-    case Team::kFront: return "team-front";
-    case Team::kOutbound: return "team-outbound";
-    case Team::kLegacy: return "team-legacy";
+    case Team::kFront:
+      return "team-front";
+    case Team::kOutbound:
+      return "team-outbound";
+    case Team::kLegacy:
+      return "team-legacy";
   }
   return "team-front";
 }
@@ -300,9 +301,9 @@ class Simulator {
   std::unique_ptr<Compliance> gate_;
   Ms gate_now_ = 0;
 
-  Rng ids_;    // event ids
-  Rng world_;  // setup and planning
-  Ms day_ = 0;         // start of the working day
+  Rng ids_;              // event ids
+  Rng world_;            // setup and planning
+  Ms day_ = 0;           // start of the working day
   std::string day_tag_;  // "20260302"
   bool continued_ = false;
   std::vector<AgentProfile> agents_;
@@ -410,7 +411,8 @@ Status Simulator::RecordGovernance() {
     d->set_analysis_retention_months(12);
     d->mutable_sampling();  // defaults: 10 % max, 5 % warn
     *d->mutable_valid_from_time() = Ts(day_ - 30 * kDay);
-    CONSENT_RETURN_IF_ERROR(Check(ledger_->RegisterProcessing(f, Opts(t, dpo, "dpo", "gdpr-register/1.0"))));
+    CONSENT_RETURN_IF_ERROR(
+        Check(ledger_->RegisterProcessing(f, Opts(t, dpo, "dpo", "gdpr-register/1.0"))));
   }
   t += 2 * kDay;
   {
@@ -421,7 +423,8 @@ Status Simulator::RecordGovernance() {
     std::string hash(32, '\0');
     for (char& ch : hash) ch = static_cast<char>(world_.Next() & 0xFF);
     f.set_content_hash(hash);
-    CONSENT_RETURN_IF_ERROR(Check(ledger_->RecordDpia(f, Opts(t, dpo, "dpo", "gdpr-register/1.0"))));
+    CONSENT_RETURN_IF_ERROR(
+        Check(ledger_->RecordDpia(f, Opts(t, dpo, "dpo", "gdpr-register/1.0"))));
   }
   t += 3 * kDay;
   {
@@ -429,7 +432,8 @@ Status Simulator::RecordGovernance() {
     f.set_registration_id(reg);
     f.set_registration_version(kRegistrationVersion);
     f.set_opinion_ref("dms://privacy/dpo-opinions/2026-017");
-    CONSENT_RETURN_IF_ERROR(Check(ledger_->ConsultDpo(f, Opts(t, dpo, "dpo", "gdpr-register/1.0"))));
+    CONSENT_RETURN_IF_ERROR(
+        Check(ledger_->ConsultDpo(f, Opts(t, dpo, "dpo", "gdpr-register/1.0"))));
   }
   t += 2 * kDay;
   {
@@ -438,7 +442,8 @@ Status Simulator::RecordGovernance() {
     f.set_registration_version(kRegistrationVersion);
     f.set_opinion(v1::CSE_OPINION_FAVOURABLE);
     f.set_minutes_ref("dms://cse/minutes/2026-02-plenary");
-    CONSENT_RETURN_IF_ERROR(Check(ledger_->ConsultCse(f, Opts(t, Staff("hr-", 0), "hr", "gdpr-register/1.0"))));
+    CONSENT_RETURN_IF_ERROR(
+        Check(ledger_->ConsultCse(f, Opts(t, Staff("hr-", 0), "hr", "gdpr-register/1.0"))));
   }
   t += 2 * kDay;
   auto publish = [&](const char* id, v1::Party audience, v1::NoticeTier tier,
@@ -460,18 +465,21 @@ Status Simulator::RecordGovernance() {
     *f.mutable_valid_from_time() = Ts(day_ - 30 * kDay);
     return Check(ledger_->PublishNotice(f, Opts(t, dpo, "dpo", "cms/3.2")));
   };
-  const std::vector<v1::NoticeItem> nine = {
-      v1::NOTICE_ITEM_EXISTENCE,        v1::NOTICE_ITEM_CONTROLLER,
-      v1::NOTICE_ITEM_PURPOSES,         v1::NOTICE_ITEM_LEGAL_BASIS,
-      v1::NOTICE_ITEM_RECIPIENTS,       v1::NOTICE_ITEM_RETENTION,
-      v1::NOTICE_ITEM_RIGHT_TO_OBJECT,  v1::NOTICE_ITEM_RIGHTS_OF_ACCESS_AND_RECTIFICATION,
-      v1::NOTICE_ITEM_RIGHT_TO_COMPLAIN_TO_CNIL};
+  const std::vector<v1::NoticeItem> nine = {v1::NOTICE_ITEM_EXISTENCE,
+                                            v1::NOTICE_ITEM_CONTROLLER,
+                                            v1::NOTICE_ITEM_PURPOSES,
+                                            v1::NOTICE_ITEM_LEGAL_BASIS,
+                                            v1::NOTICE_ITEM_RECIPIENTS,
+                                            v1::NOTICE_ITEM_RETENTION,
+                                            v1::NOTICE_ITEM_RIGHT_TO_OBJECT,
+                                            v1::NOTICE_ITEM_RIGHTS_OF_ACCESS_AND_RECTIFICATION,
+                                            v1::NOTICE_ITEM_RIGHT_TO_COMPLAIN_TO_CNIL};
   std::vector<v1::NoticeItem> ten = nine;
   ten.push_back(v1::NOTICE_ITEM_EVALUATION_METHOD);
-  CONSENT_RETURN_IF_ERROR(publish(kShortNotice, v1::PARTY_CALLER, v1::NOTICE_TIER_SHORT,
-                                  {v1::NOTICE_ITEM_EXISTENCE, v1::NOTICE_ITEM_PURPOSES,
-                                   v1::NOTICE_ITEM_RIGHT_TO_OBJECT},
-                                  "ivr://prompts/recording-notice-fr", v1::NOTICE_METHOD_IVR_PROMPT));
+  CONSENT_RETURN_IF_ERROR(publish(
+      kShortNotice, v1::PARTY_CALLER, v1::NOTICE_TIER_SHORT,
+      {v1::NOTICE_ITEM_EXISTENCE, v1::NOTICE_ITEM_PURPOSES, v1::NOTICE_ITEM_RIGHT_TO_OBJECT},
+      "ivr://prompts/recording-notice-fr", v1::NOTICE_METHOD_IVR_PROMPT));
   CONSENT_RETURN_IF_ERROR(publish(kFullNotice, v1::PARTY_CALLER, v1::NOTICE_TIER_FULL, nine,
                                   kSimulatedNoticePointer, v1::NOTICE_METHOD_WRITTEN));
   CONSENT_RETURN_IF_ERROR(publish(kAgentNotice, v1::PARTY_AGENT, v1::NOTICE_TIER_FULL, ten,
@@ -491,7 +499,8 @@ Status Simulator::RecordGovernance() {
       crit->set_max_score(4);
     }
     f.set_pointer("intranet://quality/evaluation-method-v1");
-    CONSENT_RETURN_IF_ERROR(Check(ledger_->PublishEvaluationMethod(f, Opts(t, Staff("qa-", 1), "quality-lead", "cms/3.2"))));
+    CONSENT_RETURN_IF_ERROR(Check(
+        ledger_->PublishEvaluationMethod(f, Opts(t, Staff("qa-", 1), "quality-lead", "cms/3.2"))));
   }
   t += 10 * kDay;
   for (const Queue& q : kQueues) {
@@ -504,7 +513,8 @@ Status Simulator::RecordGovernance() {
       f.set_pause_fill(v1::PAUSE_FILL_TONE);
       f.set_declared_max_latency_ms(800);
     }
-    CONSENT_RETURN_IF_ERROR(Check(ledger_->DeclareCapability(f, Opts(t, "svc-recorder", "platform", "recorder/7.1"))));
+    CONSENT_RETURN_IF_ERROR(
+        Check(ledger_->DeclareCapability(f, Opts(t, "svc-recorder", "platform", "recorder/7.1"))));
     t += kMinute;
   }
   return Status::Ok();
@@ -514,12 +524,15 @@ Status Simulator::RecordAgents() {
   // Agents the log does not know yet are provisioned and informed before the day; on the first
   // day that is a week before, afterwards the evening before.
   const Ms provision_at = continued_ ? day_ - 13 * kHour : day_ - 7 * kDay;
-  std::vector<v1::NoticeItem> items = {
-      v1::NOTICE_ITEM_EXISTENCE,       v1::NOTICE_ITEM_CONTROLLER,
-      v1::NOTICE_ITEM_PURPOSES,        v1::NOTICE_ITEM_LEGAL_BASIS,
-      v1::NOTICE_ITEM_RECIPIENTS,      v1::NOTICE_ITEM_RETENTION,
-      v1::NOTICE_ITEM_RIGHT_TO_OBJECT, v1::NOTICE_ITEM_RIGHTS_OF_ACCESS_AND_RECTIFICATION,
-      v1::NOTICE_ITEM_RIGHT_TO_COMPLAIN_TO_CNIL};
+  std::vector<v1::NoticeItem> items = {v1::NOTICE_ITEM_EXISTENCE,
+                                       v1::NOTICE_ITEM_CONTROLLER,
+                                       v1::NOTICE_ITEM_PURPOSES,
+                                       v1::NOTICE_ITEM_LEGAL_BASIS,
+                                       v1::NOTICE_ITEM_RECIPIENTS,
+                                       v1::NOTICE_ITEM_RETENTION,
+                                       v1::NOTICE_ITEM_RIGHT_TO_OBJECT,
+                                       v1::NOTICE_ITEM_RIGHTS_OF_ACCESS_AND_RECTIFICATION,
+                                       v1::NOTICE_ITEM_RIGHT_TO_COMPLAIN_TO_CNIL};
   std::vector<size_t> objecting;
   for (size_t i = 0; i < agents_.size(); ++i) {
     AgentProfile& a = agents_[i];
@@ -532,7 +545,8 @@ Status Simulator::RecordAgents() {
     p.set_is_protected(a.is_protected);
     p.set_private_line_id(a.private_line);
     p.set_has_exclusion_key(a.exclusion_key);
-    CONSENT_RETURN_IF_ERROR(Check(ledger_->ProvisionAgent(p, Opts(t, Staff("hr-", 0), "hr", "hris/5.0"))));
+    CONSENT_RETURN_IF_ERROR(
+        Check(ledger_->ProvisionAgent(p, Opts(t, Staff("hr-", 0), "hr", "hris/5.0"))));
     if (a.informed) {
       v1::AgentInformed f;
       f.set_agent_ref(a.ref);
@@ -548,7 +562,8 @@ Status Simulator::RecordAgents() {
       }
       f.set_method(v1::NOTICE_METHOD_WRITTEN);
       *f.mutable_acknowledged_time() = Ts(t + 10 * kMinute + world_.Between(0, 20) * kHour);
-      CONSENT_RETURN_IF_ERROR(Check(ledger_->InformAgent(f, Opts(t + 10 * kMinute, Staff("hr-", 0), "hr", "hris/5.0"))));
+      CONSENT_RETURN_IF_ERROR(Check(
+          ledger_->InformAgent(f, Opts(t + 10 * kMinute, Staff("hr-", 0), "hr", "hris/5.0"))));
     }
     if (a.standing_objection) objecting.push_back(i);
   }
@@ -561,7 +576,8 @@ Status Simulator::RecordAgents() {
     f.set_channel(v1::OBJECTION_CHANNEL_WRITTEN);
     f.set_reason("objects in writing to any recording of their calls (letter to the DPO)");
     const Ms at = provision_at + static_cast<Ms>(agents_.size() + 20) * kMinute;
-    CONSENT_RETURN_IF_ERROR(Check(ledger_->RaiseObjection(f, Opts(at, a.ref, "agent", "hris/5.0"))));
+    CONSENT_RETURN_IF_ERROR(
+        Check(ledger_->RaiseObjection(f, Opts(at, a.ref, "agent", "hris/5.0"))));
   }
   return Status::Ok();
 }
@@ -589,7 +605,8 @@ Status Simulator::RecordDailyFacts() {
       f.set_ok(true);
       f.set_measured_latency_ms(static_cast<uint32_t>(world_.Between(180, 650)));
     }
-    CONSENT_RETURN_IF_ERROR(Check(ledger_->ProbeCapability(f, Opts(at, "svc-prober", "platform", "prober/1.3"))));
+    CONSENT_RETURN_IF_ERROR(
+        Check(ledger_->ProbeCapability(f, Opts(at, "svc-prober", "platform", "prober/1.3"))));
     t += kMinute;
   }
   // Today's recording windows, announced to each agent the hour before opening.
@@ -602,7 +619,8 @@ Status Simulator::RecordDailyFacts() {
     f.mutable_window()->set_window_id("win-" + day_tag_ + "-" + a.ref.substr(4));
     *f.mutable_window()->mutable_start_time() = Ts(day_);
     *f.mutable_window()->mutable_end_time() = Ts(day_ + 14 * kHour);
-    CONSENT_RETURN_IF_ERROR(Check(ledger_->AnnounceRecordingWindow(f, Opts(t + static_cast<Ms>(i) * kSecond, Staff("tl-", 2), "team-lead", "wfm/2.4"))));
+    CONSENT_RETURN_IF_ERROR(Check(ledger_->AnnounceRecordingWindow(
+        f, Opts(t + static_cast<Ms>(i) * kSecond, Staff("tl-", 2), "team-lead", "wfm/2.4"))));
   }
   return Status::Ok();
 }
@@ -697,7 +715,7 @@ Status Simulator::StartCall(Call& c) {
   if (c.private_call && !agent.private_line.empty()) {
     f.set_line_id(agent.private_line);
   } else {
-    f.set_line_id(std::string("line-") + (c.queue->id + 2));
+    f.set_line_id("line-" + std::string(c.queue->id).substr(2));  // "q-sales" -> "line-sales"
     f.set_queue_id(c.queue->id);
   }
   f.set_site_id(kSite);
@@ -727,12 +745,12 @@ Status Simulator::StartCall(Call& c) {
     p.set_call_id(c.id);
     p.set_party(v1::PARTY_AGENT);
     p.set_flagged_by_ref(c.agent_ref);
-    p.set_method(c.mandate && !agent.private_line.empty() ? v1::PRIVATE_FLAG_METHOD_PRIVATE_LINE
-                                                          : v1::PRIVATE_FLAG_METHOD_BEFORE_DIALLING);
+    p.set_method(agent.private_line.empty() ? v1::PRIVATE_FLAG_METHOD_BEFORE_DIALLING
+                                            : v1::PRIVATE_FLAG_METHOD_PRIVATE_LINE);
     p.set_mandate_related(c.mandate);
-    CONSENT_RETURN_IF_ERROR(Check(ledger_->FlagPrivateCall(p, Opts(c.start, c.agent_ref, "agent", "softphone/9.0"))));
-    // The legacy queue records whatever it is told (no private call goes through it, but a
-    // recorder left on "record all" for a desk line does): one private call in fifty.
+    CONSENT_RETURN_IF_ERROR(
+        Check(ledger_->FlagPrivateCall(p, Opts(c.start, c.agent_ref, "agent", "softphone/9.0"))));
+    // A desk recorder left on "record all" captures one private call in fifty (LC-PRIV-1).
     if (r.Chance(0.02)) {
       Schedule(c.start + 3 * kSecond, [this, cp] {
         return StartRecording(*cp, v1::RECORDING_TRIGGER_RECORD_ALL, 0, "", now_);
@@ -771,32 +789,37 @@ Status Simulator::StartCall(Call& c) {
 
   const double pay_p = c.queue->payment_share;
   if (r.Chance(pay_p) && c.duration >= 120 * kSecond) {
-    const Ms at = c.start + static_cast<Ms>(static_cast<double>(c.duration) * (0.35 + 0.25 * r.Unit()));
+    const Ms at =
+        c.start + static_cast<Ms>(static_cast<double>(c.duration) * (0.35 + 0.25 * r.Unit()));
     Schedule(at, [this, cp] { return PaymentStarts(*cp); });
   }
   // Objections: callers hear the recording beep on recorded calls and object more often there;
   // the draw happens when the time comes, knowing whether capture runs.
-  const Ms obj_at = c.start + 20 * kSecond +
-                    static_cast<Ms>(static_cast<double>(c.duration - 20 * kSecond) * (0.1 + 0.5 * r.Unit()));
+  const Ms obj_at =
+      c.start + 20 * kSecond +
+      static_cast<Ms>(static_cast<double>(c.duration - 20 * kSecond) * (0.1 + 0.5 * r.Unit()));
   const double obj_u = r.Unit();
   Schedule(obj_at, [this, cp, obj_u] {
     const double p = cp->rec ? 0.15 : 0.02;
     return obj_u < p ? CallerObjects(*cp) : Status::Ok();
   });
-  const Ms agent_obj_at = c.start + 25 * kSecond +
-                          static_cast<Ms>(static_cast<double>(c.duration - 25 * kSecond) * (0.15 + 0.5 * r.Unit()));
+  const Ms agent_obj_at =
+      c.start + 25 * kSecond +
+      static_cast<Ms>(static_cast<double>(c.duration - 25 * kSecond) * (0.15 + 0.5 * r.Unit()));
   const double agent_obj_u = r.Unit();
   Schedule(agent_obj_at, [this, cp, agent_obj_u] {
     const double p = cp->rec ? 0.06 : 0.002;
     return agent_obj_u < p ? AgentObjects(*cp) : Status::Ok();
   });
   if (r.Chance(0.04)) {
-    const Ms at = c.start + static_cast<Ms>(static_cast<double>(c.duration) * (0.7 + 0.15 * r.Unit()));
+    const Ms at =
+        c.start + static_cast<Ms>(static_cast<double>(c.duration) * (0.7 + 0.15 * r.Unit()));
     const bool resume_after = r.Chance(0.5);
     Schedule(at, [this, cp, resume_after] { return Transfer(*cp, resume_after); });
   }
   if (c.queue->kind == QueueKind::kNormal && r.Chance(0.008)) {
-    const Ms at = c.start + static_cast<Ms>(static_cast<double>(c.duration) * (0.2 + 0.3 * r.Unit()));
+    const Ms at =
+        c.start + static_cast<Ms>(static_cast<double>(c.duration) * (0.2 + 0.3 * r.Unit()));
     const bool forbidden = r.Chance(0.15);
     Schedule(at, [this, cp, forbidden] { return LiveListen(*cp, forbidden); });
   }
@@ -856,7 +879,8 @@ Status Simulator::StartRecording(Call& c, v1::RecordingTrigger trigger, uint64_t
   if (c.ended || c.rec) return Status::Ok();
   auto rec = std::make_unique<Recording>();
   rec->id = Id("r", c, ++c.recordings_started);
-  rec->tracks = {{v1::TRACK_CALLER, TrackState::kCapturing}, {v1::TRACK_AGENT, TrackState::kCapturing}};
+  rec->tracks = {{v1::TRACK_CALLER, TrackState::kCapturing},
+                 {v1::TRACK_AGENT, TrackState::kCapturing}};
   rec->gate_asked = gate_position != 0;
   v1::RecordingStarted f;
   f.set_recording_id(rec->id);
@@ -868,7 +892,8 @@ Status Simulator::StartRecording(Call& c, v1::RecordingTrigger trigger, uint64_t
   f.add_purposes(v1::PURPOSE_EVALUATION);
   f.set_gate_position(gate_position);
   f.set_started_by_ref(started_by);
-  FactOptions o = started_by.empty() ? Platform(at) : Opts(at, started_by, "team-lead", "qm-console/2.0");
+  FactOptions o =
+      started_by.empty() ? Platform(at) : Opts(at, started_by, "team-lead", "qm-console/2.0");
   CONSENT_RETURN_IF_ERROR(Check(ledger_->StartRecording(f, o)));
   ++summary_.recordings;
   if (gate_position == 0) ++summary_.recordings_without_gate;
@@ -954,7 +979,8 @@ Status Simulator::PaymentStarts(Call& c) {
   f.set_call_id(c.id);
   f.set_segment_id(seg);
   f.set_kind(v1::SENSITIVE_KIND_PAYMENT_CARD);
-  CONSENT_RETURN_IF_ERROR(Check(ledger_->StartSensitiveSegment(f, Opts(now_, c.agent_ref, "agent", "softphone/9.0"))));
+  CONSENT_RETURN_IF_ERROR(
+      Check(ledger_->StartSensitiveSegment(f, Opts(now_, c.agent_ref, "agent", "softphone/9.0"))));
   c.open_segment = seg;
   Call* cp = &c;
   const Ms start = now_;
@@ -987,7 +1013,8 @@ Status Simulator::PaymentEnds(Call& c, const std::string& segment) {
   v1::SensitiveSegmentEnded f;
   f.set_call_id(c.id);
   f.set_segment_id(segment);
-  CONSENT_RETURN_IF_ERROR(Check(ledger_->EndSensitiveSegment(f, Opts(now_, c.agent_ref, "agent", "softphone/9.0"))));
+  CONSENT_RETURN_IF_ERROR(
+      Check(ledger_->EndSensitiveSegment(f, Opts(now_, c.agent_ref, "agent", "softphone/9.0"))));
   c.open_segment.clear();
   return ResumeTracks(c, PauseReason::kSegment, v1::RESUME_CAUSE_SENSITIVE_SEGMENT_ENDED, segment,
                       now_ + c.rng.Between(300, 900));
@@ -1003,7 +1030,8 @@ Status Simulator::CallerObjects(Call& c) {
   f.set_subject_ref(c.caller_ref);
   f.set_call_id(c.id);
   f.set_channel(r.Chance(0.6) ? v1::OBJECTION_CHANNEL_VERBAL : v1::OBJECTION_CHANNEL_KEY_PRESS);
-  CONSENT_RETURN_IF_ERROR(Check(ledger_->RaiseObjection(f, Opts(now_, c.agent_ref, "agent", "softphone/9.0"))));
+  CONSENT_RETURN_IF_ERROR(
+      Check(ledger_->RaiseObjection(f, Opts(now_, c.agent_ref, "agent", "softphone/9.0"))));
   ++summary_.objections_caller;
   c.caller_objection = oid;
   const Ms raised = now_;
@@ -1072,7 +1100,8 @@ Status Simulator::CallerObjects(Call& c) {
       wd.set_subject_ref(by_agent ? cp->agent_ref : cp->caller_ref);
       wd.set_channel(v1::OBJECTION_CHANNEL_VERBAL);
       wd.set_call_id(cp->id);
-      CONSENT_RETURN_IF_ERROR(Check(ledger_->WithdrawObjection(wd, Opts(now_, cp->agent_ref, "agent", "softphone/9.0"))));
+      CONSENT_RETURN_IF_ERROR(Check(
+          ledger_->WithdrawObjection(wd, Opts(now_, cp->agent_ref, "agent", "softphone/9.0"))));
       if (!by_agent) cp->caller_objection.clear();
       return ResumeTracks(*cp, PauseReason::kObjection, v1::RESUME_CAUSE_OBJECTION_WITHDRAWN, oid,
                           now_ + cp->rng.Between(500, 1500));
@@ -1098,7 +1127,8 @@ Status Simulator::AgentObjects(Call& c) {
   f.set_call_id(c.id);
   f.set_channel(v1::OBJECTION_CHANNEL_KEY_PRESS);
   f.set_reason(kReasons[r.Index(std::size(kReasons))]);
-  CONSENT_RETURN_IF_ERROR(Check(ledger_->RaiseObjection(f, Opts(now_, c.agent_ref, "agent", "softphone/9.0"))));
+  CONSENT_RETURN_IF_ERROR(
+      Check(ledger_->RaiseObjection(f, Opts(now_, c.agent_ref, "agent", "softphone/9.0"))));
   ++summary_.objections_agent;
   c.agent_objection = oid;
   const Ms raised = now_;
@@ -1124,11 +1154,13 @@ Status Simulator::AgentObjects(Call& c) {
     const bool overruled = u < 0.45;
     d.set_outcome(overruled ? v1::OBJECTION_OUTCOME_OVERRULED : v1::OBJECTION_OUTCOME_UPHELD);
     if (overruled && u < 0.38) {
-      d.set_written_ground("recording needed for the review of a disputed sale (case opened by "
-                           "the customer); ground notified to the agent in writing");
+      d.set_written_ground(
+          "recording needed for the review of a disputed sale (case opened by "
+          "the customer); ground notified to the agent in writing");
       d.set_document_ref("dms://quality/decisions/" + oid);
     }
-    CONSENT_RETURN_IF_ERROR(Check(ledger_->DecideObjection(d, Opts(now_, sup, "supervisor", "qm-console/2.0"))));
+    CONSENT_RETURN_IF_ERROR(
+        Check(ledger_->DecideObjection(d, Opts(now_, sup, "supervisor", "qm-console/2.0"))));
     if (!overruled) return Status::Ok();
     cp->agent_objection.clear();
     if (!cp->caller_objection.empty()) return Status::Ok();
@@ -1164,7 +1196,8 @@ Status Simulator::Transfer(Call& c, bool resume_after) {
     l.set_call_id(c.id);
     l.add_channels(v1::OBJECTION_CHANNEL_KEY_PRESS);
     l.set_detail("DTMF detection disabled after transfer");
-    CONSENT_RETURN_IF_ERROR(Check(ledger_->LoseObjectionChannel(l, Opts(now_ + 500, "svc-acd", "platform"))));
+    CONSENT_RETURN_IF_ERROR(
+        Check(ledger_->LoseObjectionChannel(l, Opts(now_ + 500, "svc-acd", "platform"))));
   }
   // The recorder of the new leg forgets the objection and resumes capture (LC-OBJ-3).
   if (resume_after && !c.caller_objection.empty()) {
@@ -1218,7 +1251,8 @@ Status Simulator::EndCall(Call& c) {
     v1::SensitiveSegmentEnded s;
     s.set_call_id(c.id);
     s.set_segment_id(c.open_segment);
-    CONSENT_RETURN_IF_ERROR(Check(ledger_->EndSensitiveSegment(s, Opts(end, c.agent_ref, "agent", "softphone/9.0"))));
+    CONSENT_RETURN_IF_ERROR(
+        Check(ledger_->EndSensitiveSegment(s, Opts(end, c.agent_ref, "agent", "softphone/9.0"))));
     c.open_segment.clear();
   }
   v1::CallEnded f;
@@ -1246,8 +1280,8 @@ Status Simulator::StoreAndAccess(Call& c, const std::string& recording_id,
     std::string hash(32, '\0');
     for (char& ch : hash) ch = static_cast<char>(r.Next() & 0xFF);
     f.set_content_hash(hash);
-    f.set_storage_ref(std::string(i == 0 ? "s3://rec-primary/" : "s3://rec-backup/") +
-                      day_tag_ + "/" + recording_id + ".opus");
+    f.set_storage_ref(std::string(i == 0 ? "s3://rec-primary/" : "s3://rec-backup/") + day_tag_ +
+                      "/" + recording_id + ".opus");
     for (v1::Track t : tracks) f.add_tracks(t);
     f.set_call_id(c.id);
     CONSENT_RETURN_IF_ERROR(Check(ledger_->StoreRecording(f, Platform(now_ + i * 2 * kSecond))));
