@@ -70,7 +70,7 @@ struct RuleVerdict {
 struct RuleInfo {
   std::string_view id;           // "LC-OBJ-1"
   std::string_view title;        // "A caller's objection stops capture on all tracks within 2 s"
-  std::string_view attaches_to;  // "call", "agent", "recording", "document", "hold", "request", "answer"
+  std::string_view attaches_to;  // "call", "agent", "site", "recording", "document", "hold", "request", "answer", "gate", "store"
 };
 // Every rule of RULES.md, in catalogue order.
 const std::vector<RuleInfo>& RuleCatalogue();
@@ -132,6 +132,12 @@ struct ObjectionSummary {
   bool honoured = false;                 // every running track stopped within the budget, acknowledged
   bool withdrawn = false;
   bool overruled = false;
+  // Raised on an earlier leg and carried over by a transfer (LC-OBJ-3); judged on that leg.
+  bool inherited = false;
+  // This objection's own verdict under LC-OBJ-1 (caller) or LC-OBJ-2 (agent): ok, violated,
+  // unverified (no platform acknowledgement), pending (within the budget), not_applicable
+  // (nothing was capturing, or inherited).
+  Verdict verdict = Verdict::kNotApplicable;
 };
 
 struct CallVerdicts {

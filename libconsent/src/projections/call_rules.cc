@@ -283,6 +283,7 @@ StatusOr<CallVerdicts> ComplianceEngine::EvaluateCall(std::string_view call_id, 
       sum.capture_running = s.capture_running;
       if (s.latency_ns) sum.pause_latency_ms = static_cast<double>(*s.latency_ns) / 1e6;
       sum.honoured = s.verdict == Verdict::kOk;
+      sum.verdict = s.capture_running ? s.verdict : Verdict::kNotApplicable;
       std::vector<uint64_t> ev{o.raised_position()};
       ev.insert(ev.end(), s.evidence.begin(), s.evidence.end());
       if (recorded) {
@@ -302,6 +303,7 @@ StatusOr<CallVerdicts> ComplianceEngine::EvaluateCall(std::string_view call_id, 
       }
     } else {
       sum.honoured = true;
+      sum.inherited = true;
     }
     // RULES.md "Not applicable": objection rules on a call never recorded are not_applicable
     // (the objection is still listed in the summary).

@@ -71,7 +71,7 @@ const std::vector<RuleInfo>& RuleCatalogue() {
       {"LC-EVAL-1", "Evaluation method published and shown to the agent first", "agent"},
       {"LC-EVAL-2", "Survey answers not caused by the agent excluded from scores", "answer"},
       {"LC-EVAL-3", "A self-evaluation is never the sole input to a decision", "document"},
-      {"LC-LIVE-1", "Live recording decision from all pre-recording rules", "call"},
+      {"LC-LIVE-1", "Live recording decision from all pre-recording rules", "gate"},
       {"LC-AUD-1", "Append-only, hash-chained log; verdicts recomputable", "store"},
   };
   return kRules;

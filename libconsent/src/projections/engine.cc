@@ -1067,7 +1067,7 @@ void ComplianceEngine::ApplyCallEvent(const Event& e, const std::string& call_id
         a->set_purpose(purpose);
         a->set_recording_id(recording);
         a->set_complete(!principal.empty() && !role.empty() && action != 0 && purpose != 0 &&
-                        (e.has_live_listen_started() || !recording.empty()));
+                        (action == v1::ACCESS_ACTION_LIVE_LISTEN || !recording.empty()));
         bool lawful = false;
         if (!a->refused() && reg_for_access.active) {
           const auto& d = reg_for_access.copy.details();
