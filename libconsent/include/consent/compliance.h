@@ -260,8 +260,10 @@ class Compliance {
   // commits. Returns the number of events folded. Errors: kDataLoss (undecodable event),
   // kUnavailable (storage).
   StatusOr<uint64_t> CatchUp();
-  // Follows the log on a background subscription from position() + 1, committing after each
-  // batch. Idempotent.
+  // Follows the log on a background subscription from position() + 1. State is committed every
+  // commit_every events and, at the head, at most every 100 ms, and by StopLive(); after a crash
+  // the engine refolds from its last checkpoint, so nothing is lost or counted twice.
+  // Idempotent.
   Status StartLive();
   void StopLive();
   // Blocks until `position` is folded (live mode) or the timeout expires.

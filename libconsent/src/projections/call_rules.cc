@@ -474,7 +474,7 @@ StatusOr<AgentSummary> ComplianceEngine::EvaluateAgent(std::string_view agent_re
   }
   const RegistrationFacts reg = GetRegistrationFacts(reg_id, at_ns);
   const AgentFacts f = GetAgentFacts(agent_ref, reg, at_ns);
-  const Policy policy = reg.active ? Policy::ForRegistration(reg.copy.details()) : Policy::Defaults();
+  const Policy policy = reg.active ? Policy::ForRegistration(reg.version_in_force().details()) : Policy::Defaults();
 
   AgentSummary s;
   s.agent_ref = a.agent_ref();

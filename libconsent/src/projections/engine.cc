@@ -22,6 +22,7 @@ namespace {
 
 constexpr int kStart = 1, kPause = 2, kResume = 3, kStop = 4;
 constexpr int kCapturing = 1, kPaused = 2, kStopped = 3;
+constexpr std::chrono::milliseconds kLiveCommitInterval{100};
 
 template <typename M>
 std::string Serialize(const M& m) {
@@ -111,13 +112,19 @@ void ComplianceEngine::MutateAgent(const std::string& agent_ref, Fn&& fn) {
     if (a.agent_ref().empty()) a.set_agent_ref(agent_ref);
     fn(a);
   }
-  dirty_.insert("a/" + agent_ref);
+  MarkDirty("a/", agent_ref);
 }
 
 std::string ComplianceEngine::CallForRecording(const std::string& recording_id) const {
   std::shared_lock<std::shared_mutex> lock(world_mu_);
   auto it = recording_calls_.find(recording_id);
   return it == recording_calls_.end() ? std::string() : it->second;
+}
+
+void ComplianceEngine::RefreshRegistrationSnapshot(const std::string& registration_id) {
+  auto it = registrations_.find(registration_id);
+  if (it == registrations_.end()) return;
+  registration_snapshots_[registration_id] = std::make_shared<const st::Registration>(it->second);
 }
 
 void ComplianceEngine::Clear() {
@@ -131,6 +138,7 @@ void ComplianceEngine::Clear() {
   }
   std::unique_lock<std::shared_mutex> lock(world_mu_);
   registrations_.clear();
+  registration_snapshots_.clear();
   notices_.clear();
   lines_.clear();
   recording_calls_.clear();
@@ -193,6 +201,7 @@ Status ComplianceEngine::Load() {
         return true;
       }));
   CONSENT_RETURN_IF_ERROR(parse_error);
+  for (const auto& [id, r] : registrations_) RefreshRegistrationSnapshot(id);
   position_.store(checkpoint);
   committed_position_ = checkpoint;
   return Status();
@@ -310,14 +319,22 @@ Status ComplianceEngine::StartLive() {
   SubscribeOptions so;
   so.from_position = position() + 1;
   auto since_commit = std::make_shared<size_t>(0);
-  auto sub = store_->Subscribe(so, [this, since_commit](const Event& e) -> Status {
+  auto last_commit = std::make_shared<std::chrono::steady_clock::time_point>(std::chrono::steady_clock::now());
+  auto sub = store_->Subscribe(so, [this, since_commit, last_commit](const Event& e) -> Status {
     std::lock_guard<std::recursive_mutex> guard(fold_mu_);
     if (e.position() <= position()) return Status();  // folded by a CatchUp meanwhile
     if (options_.to_position != 0 && e.position() > options_.to_position) return Status();
     Apply(e);
-    // Commit at the head (the store is quiet) or every commit_every events.
-    if (++*since_commit >= options_.commit_every || e.position() == store_->HeadPosition()) {
+    // Commit every commit_every events, or at the head at most every kLiveCommitInterval: a
+    // steady writer would otherwise cost one state write per event. Uncommitted events are
+    // simply folded again from the checkpoint after a restart (state and checkpoint move
+    // together), and StopLive() commits.
+    ++*since_commit;
+    const auto now = std::chrono::steady_clock::now();
+    if (*since_commit >= options_.commit_every ||
+        (e.position() == store_->HeadPosition() && now - *last_commit >= kLiveCommitInterval)) {
       *since_commit = 0;
+      *last_commit = now;
       CONSENT_RETURN_IF_ERROR(Commit());
     }
     {
@@ -515,7 +532,7 @@ void ComplianceEngine::ApplyWorldEvent(const Event& e) {
     if (aspects) {
       for (int a : *aspects) v->add_changed_aspects(static_cast<v1::RegistrationAspect>(a));
     }
-    dirty_.insert("r/" + id);
+    MarkDirty("r/", id);
   };
   auto version_of = [&](const std::string& id, uint32_t version) -> st::RegistrationVersion* {
     auto it = registrations_.find(id);
@@ -543,7 +560,7 @@ void ComplianceEngine::ApplyWorldEvent(const Event& e) {
       if (it != registrations_.end()) {
         it->second.set_ended_ns(ns);
         it->second.set_ended_position(pos);
-        dirty_.insert("r/" + it->first);
+        MarkDirty("r/", it->first);
       }
       break;
     }
@@ -553,7 +570,7 @@ void ComplianceEngine::ApplyWorldEvent(const Event& e) {
           v->set_cse_ns(ns);
           v->set_cse_position(pos);
         }
-        dirty_.insert("r/" + e.cse_consulted().registration_id());
+        MarkDirty("r/", e.cse_consulted().registration_id());
       }
       break;
     case P::kDpoConsulted:
@@ -562,14 +579,14 @@ void ComplianceEngine::ApplyWorldEvent(const Event& e) {
           v->set_dpo_ns(ns);
           v->set_dpo_position(pos);
         }
-        dirty_.insert("r/" + e.dpo_consulted().registration_id());
+        MarkDirty("r/", e.dpo_consulted().registration_id());
       }
       break;
     case P::kDpiaRecorded: {
       auto it = registrations_.find(e.dpia_recorded().registration_id());
       if (it != registrations_.end() && it->second.dpia_position() == 0) {
         it->second.set_dpia_position(pos);
-        dirty_.insert("r/" + it->first);
+        MarkDirty("r/", it->first);
       }
       break;
     }
@@ -581,7 +598,7 @@ void ComplianceEngine::ApplyWorldEvent(const Event& e) {
       *v->mutable_notice() = p;
       v->set_position(pos);
       v->set_published_ns(ns);
-      dirty_.insert("n/" + p.notice_id());
+      MarkDirty("n/", p.notice_id());
       break;
     }
     case P::kCapabilityDeclared: {
@@ -594,7 +611,7 @@ void ComplianceEngine::ApplyWorldEvent(const Event& e) {
       l.clear_tracks();
       for (int t : p.tracks()) l.add_tracks(static_cast<v1::Track>(t));
       l.set_declared_position(pos);
-      dirty_.insert("l/" + key);
+      MarkDirty("l/", key);
       break;
     }
     case P::kCapabilityProbed: {
@@ -608,12 +625,23 @@ void ComplianceEngine::ApplyWorldEvent(const Event& e) {
       l.set_probe_position(pos);
       l.clear_probe_tracks();
       for (int t : p.tracks()) l.add_probe_tracks(static_cast<v1::Track>(t));
-      dirty_.insert("l/" + key);
+      MarkDirty("l/", key);
       break;
     }
     default:
       break;
   }
+  std::string reg_id;
+  switch (e.payload_case()) {
+    case P::kProcessingRegistered: reg_id = e.processing_registered().registration_id(); break;
+    case P::kProcessingAmended: reg_id = e.processing_amended().registration_id(); break;
+    case P::kProcessingEnded: reg_id = e.processing_ended().registration_id(); break;
+    case P::kCseConsulted: reg_id = e.cse_consulted().registration_id(); break;
+    case P::kDpoConsulted: reg_id = e.dpo_consulted().registration_id(); break;
+    case P::kDpiaRecorded: reg_id = e.dpia_recorded().registration_id(); break;
+    default: break;
+  }
+  if (!reg_id.empty()) RefreshRegistrationSnapshot(reg_id);
 }
 
 void ComplianceEngine::ApplyAgentEvent(const Event& e) {
@@ -866,7 +894,7 @@ void ComplianceEngine::ApplyCallEvent(const Event& e, const std::string& call_id
         if (!p.new_call_id().empty()) {
           std::unique_lock<std::shared_mutex> wl(world_mu_);
           transfers_[p.new_call_id()] = call_id;
-          dirty_.insert("t/" + p.new_call_id());
+          MarkDirty("t/", p.new_call_id());
         }
         break;
       }
@@ -944,7 +972,7 @@ void ComplianceEngine::ApplyCallEvent(const Event& e, const std::string& call_id
         {
           std::unique_lock<std::shared_mutex> wl(world_mu_);
           recording_calls_[p.recording_id()] = call_id;
-          dirty_.insert("rc/" + p.recording_id());
+          MarkDirty("rc/", p.recording_id());
         }
         count_capture_for_agent = true;
         break;
@@ -1070,7 +1098,7 @@ void ComplianceEngine::ApplyCallEvent(const Event& e, const std::string& call_id
                         (action == v1::ACCESS_ACTION_LIVE_LISTEN || !recording.empty()));
         bool lawful = false;
         if (!a->refused() && reg_for_access.active) {
-          const auto& d = reg_for_access.copy.details();
+          const auto& d = reg_for_access.version_in_force().details();
           const bool role_ok = std::find(d.recipient_roles().begin(), d.recipient_roles().end(), role) != d.recipient_roles().end();
           bool purpose_ok = false;
           for (const auto& pd : d.purposes()) purpose_ok = purpose_ok || pd.purpose() == purpose;
@@ -1117,7 +1145,7 @@ void ComplianceEngine::ApplyCallEvent(const Event& e, const std::string& call_id
     }
     for (auto& [rule, reason] : stops) EmitStop(c, rule, reason, pos, ns);
   }
-  dirty_.insert("c/" + call_id);
+  MarkDirty("c/", call_id);
 
   // Agent side effects (LC-PROP-1 counts, LC-AGT-2 captures, accesses).
   if (!new_agent.empty()) {

@@ -10,6 +10,7 @@
 #define CONSENT_PROJECTIONS_ENGINE_H_
 
 #include <atomic>
+#include <memory>
 #include <condition_variable>
 #include <functional>
 #include <mutex>
@@ -102,9 +103,14 @@ struct RegistrationFacts {
   uint32_t version = 0;           // version in force
   uint64_t position = 0;          // its fact
   uint64_t ended_position = 0;
-  st::RegistrationVersion copy;   // copy of the version in force
-  std::vector<st::RegistrationVersion> all_versions;
   uint64_t dpia_position = 0;
+  // Immutable snapshot of the registration, shared with the engine (no copy per decision);
+  // `in_force` points into it, nullptr when no version is in force.
+  std::shared_ptr<const st::Registration> snapshot;
+  const st::RegistrationVersion* in_force = nullptr;
+  const st::RegistrationVersion& version_in_force() const {
+    return in_force ? *in_force : st::RegistrationVersion::default_instance();
+  }
 };
 
 struct LineFacts {
@@ -177,6 +183,12 @@ class ComplianceEngine {
   template <typename Fn>
   void MutateAgent(const std::string& agent_ref, Fn&& fn);
   std::string CallForRecording(const std::string& recording_id) const;
+  // Records that the entry `kind` + `id` must be written at the next commit (persist only).
+  void MarkDirty(const char* kind, const std::string& id) {
+    if (options_.persist) dirty_.insert(kind + id);
+  }
+  // REQUIRES: world_mu_ held exclusively.
+  void RefreshRegistrationSnapshot(const std::string& registration_id);
 
   struct CallShard {
     mutable std::shared_mutex mu;
@@ -201,6 +213,8 @@ class ComplianceEngine {
 
   mutable std::shared_mutex world_mu_;
   std::unordered_map<std::string, st::Registration> registrations_;  // GUARDED_BY(world_mu_)
+  // Read-only copies of registrations_ for readers, replaced whenever a registration changes.
+  std::unordered_map<std::string, std::shared_ptr<const st::Registration>> registration_snapshots_;  // GUARDED_BY(world_mu_)
   std::unordered_map<std::string, st::Notice> notices_;              // GUARDED_BY(world_mu_)
   std::unordered_map<std::string, st::Line> lines_;                  // GUARDED_BY(world_mu_)
   // recording id -> call id; new leg call id -> previous leg call id.

@@ -110,23 +110,23 @@ CallFacts ComplianceEngine::GetCallFacts(std::string_view call_id, int64_t now_n
 
 RegistrationFacts ComplianceEngine::GetRegistrationFacts(std::string_view registration_id, int64_t now_ns) const {
   RegistrationFacts f;
-  std::shared_lock<std::shared_mutex> lock(world_mu_);
-  auto it = registrations_.find(std::string(registration_id));
-  if (it == registrations_.end()) return f;
-  const st::Registration& r = it->second;
+  {
+    std::shared_lock<std::shared_mutex> lock(world_mu_);
+    auto it = registration_snapshots_.find(std::string(registration_id));
+    if (it == registration_snapshots_.end()) return f;
+    f.snapshot = it->second;
+  }
+  const st::Registration& r = *f.snapshot;
   f.exists = true;
   f.registration_id = r.registration_id();
   f.dpia_position = r.dpia_position();
   f.ended_position = r.ended_ns() != 0 && r.ended_ns() <= now_ns ? r.ended_position() : 0;
-  const st::RegistrationVersion* best = nullptr;
   for (const auto& v : r.versions()) {
-    if (v.valid_from_ns() <= now_ns && (best == nullptr || v.version() > best->version())) best = &v;
+    if (v.valid_from_ns() <= now_ns && (f.in_force == nullptr || v.version() > f.in_force->version())) f.in_force = &v;
   }
-  f.all_versions.assign(r.versions().begin(), r.versions().end());
-  if (best != nullptr) {
-    f.copy = *best;
-    f.version = best->version();
-    f.position = best->position();
+  if (f.in_force != nullptr) {
+    f.version = f.in_force->version();
+    f.position = f.in_force->position();
     f.active = f.ended_position == 0;
   }
   return f;
@@ -235,7 +235,7 @@ std::vector<Failing> ComplianceEngine::GateRules(const CallFacts& call, const st
   const RegistrationFacts reg = GetRegistrationFacts(call.registration_id, now_ns);
   const AgentFacts agent = GetAgentFacts(call.agent_ref, reg, now_ns);
   const LineFacts line = GetLineFacts(call.line_id, call.queue_id);
-  const auto& d = reg.copy.details();
+  const auto& d = reg.version_in_force().details();
   const bool caller_track = std::find(tracks.begin(), tracks.end(), v1::TRACK_CALLER) != tracks.end();
 
   // LC-REG-1..3
@@ -378,11 +378,11 @@ std::vector<Failing> ComplianceEngine::GateRules(const CallFacts& call, const st
 
   // Judged at capture time, not part of LC-LIVE-1.
   if (reg.active) {
-    if (reg.copy.cse_ns() == 0 || reg.copy.cse_ns() > now_ns) {
+    if (reg.version_in_force().cse_ns() == 0 || reg.version_in_force().cse_ns() > now_ns) {
       fail("LC-GOV-1", "staff committee not consulted before recording under version " + std::to_string(reg.version),
            {reg.position});
     }
-    if (d.dpo_appointed() && (reg.copy.dpo_ns() == 0 || reg.copy.dpo_ns() > now_ns)) {
+    if (d.dpo_appointed() && (reg.version_in_force().dpo_ns() == 0 || reg.version_in_force().dpo_ns() > now_ns)) {
       fail("LC-GOV-2", "DPO not consulted on version " + std::to_string(reg.version), {reg.position});
     }
     if (reg.dpia_position == 0) fail("LC-GOV-3", "no DPIA reference recorded", {reg.position});
@@ -398,7 +398,7 @@ std::vector<Failing> ComplianceEngine::GateRules(const CallFacts& call, const st
     } else if (notice->notice().registration_version() != reg.version) {
       bool needs_new = notice->notice().registration_version() > reg.version;
       uint64_t amendment = 0;
-      for (const auto& v : reg.all_versions) {
+      for (const auto& v : reg.snapshot->versions()) {
         if (v.version() <= notice->notice().registration_version() || v.version() > reg.version) continue;
         for (int a : v.changed_aspects()) {
           if (a == v1::REGISTRATION_ASPECT_CONTROLLER || a == v1::REGISTRATION_ASPECT_PURPOSES ||
