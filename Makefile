@@ -82,7 +82,7 @@ tsan: deps
 	cmake -S . -B $(BUILD)-tsan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DLIBCONSENT_SANITIZE=thread \
 	  -DLIBCONSENT_BUILD_PYTHON=OFF -DLIBCONSENT_BUILD_BENCH=OFF -DLIBCONSENT_BUILD_EXAMPLES=OFF $(CMAKE_ARGS)
 	cmake --build $(BUILD)-tsan -j $(JOBS)
-	cd $(BUILD)-tsan && TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" \
+	cd $(BUILD)-tsan && TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 suppressions=$(CURDIR)/tests/tsan.supp" \
 	  ctest --output-on-failure -j $(JOBS)
 
 clean:

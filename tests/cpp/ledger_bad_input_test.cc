@@ -174,10 +174,10 @@ void Populate(Ledger& l) {
   RequireOk(l.StartRecording(OnCall<v1::RecordingStarted>("c-9", "r-1"), At(10)));
   RequireOk(l.StartRecording(OnCall<v1::RecordingStarted>("c-9", "r-2"), At(20)));
   RequireOk(l.PauseRecording(OnCall<v1::RecordingPaused>("c-9", "r-2"), At(21)));
-  RequireOk(l.StartRecording(OnCall<v1::RecordingStarted>("c-9", "r-3", {v1::TRACK_CALLER}),
-                             At(30)));
-  RequireOk(l.StopRecording(OnCall<v1::RecordingStopped>("c-9", "r-3", {v1::TRACK_CALLER}),
-                            At(31)));
+  RequireOk(
+      l.StartRecording(OnCall<v1::RecordingStarted>("c-9", "r-3", {v1::TRACK_CALLER}), At(30)));
+  RequireOk(
+      l.StopRecording(OnCall<v1::RecordingStopped>("c-9", "r-3", {v1::TRACK_CALLER}), At(31)));
   RequireOk(l.RaiseObjection(Objection("c-9", "o-1"), At(40)));
   RequireOk(l.RaiseObjection(Objection("c-9", "o-2"), At(41)));
   RequireOk(l.WithdrawObjection(Withdrawal("c-9", "o-2"), At(42)));
@@ -197,9 +197,9 @@ struct BadFact {
   const char* name;
   std::function<StatusOr<Recorded>(Ledger&)> record;
   StatusCode code;
-  std::string field;        // expected context().field; "" = not checked
-  std::string says;         // a substring of the message: the field or the contradiction
-  std::string op = "";      // expected start of the message ("PauseRecording(call \"c-9\")")
+  std::string field;    // expected context().field; "" = not checked
+  std::string says;     // a substring of the message: the field or the contradiction
+  std::string op = "";  // expected start of the message ("PauseRecording(call \"c-9\")")
   bool has_position = false;
 };
 
@@ -226,8 +226,8 @@ std::vector<BadFact> BadFacts() {
 
   // ---- Malformed: kInvalidArgument ----
   t.push_back({"a fact without occur_time",
-               [](Ledger& l) { return l.StartCall(CallStart("c-new"), FactOptions{}); },
-               kInvalid, "occur_time", "occur_time", "StartCall(call \"c-new\")"});
+               [](Ledger& l) { return l.StartCall(CallStart("c-new"), FactOptions{}); }, kInvalid,
+               "occur_time", "occur_time", "StartCall(call \"c-new\")"});
   t.push_back({"an event_id that is not 16 bytes",
                [](Ledger& l) {
                  FactOptions o = At(0);
@@ -238,20 +238,19 @@ std::vector<BadFact> BadFacts() {
   t.push_back({"a call fact without call_id",
                [](Ledger& l) { return l.GiveNotice(Notice(""), At(60)); }, kInvalid, "call_id",
                "\"call_id\" is required", "GiveNotice:"});
-  t.push_back({"a recording start without recording_id",
-               [](Ledger& l) {
-                 return l.StartRecording(OnCall<v1::RecordingStarted>("c-9", ""), At(60));
-               },
-               kInvalid, "recording_id", "recording_id", "StartRecording(call \"c-9\")"});
+  t.push_back(
+      {"a recording start without recording_id",
+       [](Ledger& l) { return l.StartRecording(OnCall<v1::RecordingStarted>("c-9", ""), At(60)); },
+       kInvalid, "recording_id", "recording_id", "StartRecording(call \"c-9\")"});
   t.push_back({"an objection without objection_id",
                [](Ledger& l) { return l.RaiseObjection(Objection("c-9", ""), At(60)); }, kInvalid,
                "objection_id", "objection_id"});
   t.push_back({"an agent without agent_ref",
-               [](Ledger& l) { return l.ProvisionAgent(v1::AgentProvisioned(), At(60)); },
-               kInvalid, "agent_ref", "agent_ref"});
+               [](Ledger& l) { return l.ProvisionAgent(v1::AgentProvisioned(), At(60)); }, kInvalid,
+               "agent_ref", "agent_ref"});
   t.push_back({"a registration without registration_id",
-               [](Ledger& l) { return l.RegisterProcessing(Registration(""), At(60)); },
-               kInvalid, "registration_id", "registration_id"});
+               [](Ledger& l) { return l.RegisterProcessing(Registration(""), At(60)); }, kInvalid,
+               "registration_id", "registration_id"});
   t.push_back({"a notice without notice_id",
                [](Ledger& l) { return l.PublishNotice(Published(""), At(60)); }, kInvalid,
                "notice_id", "notice_id"});
@@ -263,8 +262,8 @@ std::vector<BadFact> BadFacts() {
                },
                kInvalid, "party", "party"});
   t.push_back({"a caller's objection outside any call",
-               [](Ledger& l) { return l.RaiseObjection(Objection("", "o-new"), At(60)); },
-               kInvalid, "call_id", "only an agent"});
+               [](Ledger& l) { return l.RaiseObjection(Objection("", "o-new"), At(60)); }, kInvalid,
+               "call_id", "only an agent"});
   t.push_back({"a published notice without tier",
                [](Ledger& l) {
                  auto f = Published("n-1");
@@ -287,8 +286,7 @@ std::vector<BadFact> BadFacts() {
   t.push_back({"a recording start with TRACK_UNSPECIFIED",
                [](Ledger& l) {
                  return l.StartRecording(
-                     OnCall<v1::RecordingStarted>("c-9", "r-new", {v1::TRACK_UNSPECIFIED}),
-                     At(60));
+                     OnCall<v1::RecordingStarted>("c-9", "r-new", {v1::TRACK_UNSPECIFIED}), At(60));
                },
                kInvalid, "tracks[0]", "TRACK_UNSPECIFIED"});
   t.push_back({"a pause without tracks",
@@ -353,9 +351,8 @@ std::vector<BadFact> BadFacts() {
   t.push_back({"invalid UTF-8 in the routing id",
                [](Ledger& l) { return l.GiveNotice(Notice("c-\xFF"), At(60)); }, kInvalid,
                "call_id", "UTF-8"});
-  t.push_back({"an unknown field",
-               [](Ledger& l) { return l.Record(UnknownFieldEvent()); }, kInvalid, "",
-               "unknown field"});
+  t.push_back({"an unknown field", [](Ledger& l) { return l.Record(UnknownFieldEvent()); },
+               kInvalid, "", "unknown field"});
   t.push_back({"a registration with version 0",
                [](Ledger& l) {
                  auto f = Registration("reg-new");
@@ -374,8 +371,8 @@ std::vector<BadFact> BadFacts() {
                [](Ledger& l) { return l.GiveNotice(Notice("c-9"), At(-1)); }, kInvalid,
                "occur_time", "before the call started", "", true});
   t.push_back({"an end before the start",
-               [](Ledger& l) { return l.EndCall(CallEnd("c-9"), At(-5)); }, kInvalid,
-               "occur_time", "before the call started", "EndCall(call \"c-9\")", true});
+               [](Ledger& l) { return l.EndCall(CallEnd("c-9"), At(-5)); }, kInvalid, "occur_time",
+               "before the call started", "EndCall(call \"c-9\")", true});
   t.push_back({"an acknowledgement before its command",
                [](Ledger& l) {
                  auto f = OnCall<v1::RecordingPaused>("c-9", "r-1");
@@ -472,8 +469,7 @@ std::vector<BadFact> BadFacts() {
                "call_id", "ended", "GiveNotice(call \"c-ended\")", true});
   t.push_back({"a recording started after CallEnded",
                [](Ledger& l) {
-                 return l.StartRecording(OnCall<v1::RecordingStarted>("c-ended", "r-new"),
-                                         At(200));
+                 return l.StartRecording(OnCall<v1::RecordingStarted>("c-ended", "r-new"), At(200));
                },
                kContradicts, "call_id", "ended", "", true});
   t.push_back({"a pause after CallEnded",

@@ -163,8 +163,7 @@ v1::RecordingStored Stored(const std::string& call, const std::string& rec,
 }
 
 v1::RecordingAccessed Access(const std::string& call, const std::string& rec,
-                             const std::string& role,
-                             v1::Purpose purpose = v1::PURPOSE_TRAINING) {
+                             const std::string& role, v1::Purpose purpose = v1::PURPOSE_TRAINING) {
   v1::RecordingAccessed f;
   f.set_call_id(call);
   f.set_recording_id(rec);
@@ -202,7 +201,8 @@ struct Site {
 
   Site() {
     Ok(ledger->RegisterProcessing(
-        Registration("reg-1", {"trainer"}, {v1::PURPOSE_TRAINING, v1::PURPOSE_EVALUATION}), At(-100)));
+        Registration("reg-1", {"trainer"}, {v1::PURPOSE_TRAINING, v1::PURPOSE_EVALUATION}),
+        At(-100)));
     v1::AgentProvisioned agent;
     agent.set_agent_ref("a-1");
     agent.set_team_id("t-1");
@@ -345,9 +345,7 @@ TEST_CASE("StreamForFact routes every fact the Ledger records to its entity's st
   CHECK(route([](Event& e) { e.mutable_processing_ended()->set_registration_id("r"); }) ==
         "registration-r");
   CHECK(route([](Event& e) { e.mutable_capability_declared()->set_line_id("l"); }) == "line-l");
-  CHECK(route([](Event& e) {
-          e.mutable_capability_declared()->set_queue_id("q");
-        }) == "queue-q");
+  CHECK(route([](Event& e) { e.mutable_capability_declared()->set_queue_id("q"); }) == "queue-q");
   CHECK(route([](Event& e) { e.mutable_recording_window_announced()->set_team_id("t"); }) ==
         "team-t");
   CHECK(route([](Event& e) { e.mutable_recording_window_announced()->set_agent_ref("a"); }) ==
@@ -414,14 +412,13 @@ TEST_CASE("An access for an unregistered purpose is refused, recorded, and names
   Site site;
   Ok(site.ledger->StartCall(CallStart("c-1"), At(0)));
   Ok(site.ledger->StartRecording(RecStart("c-1", "r-1"), At(1)));
-  auto r = site.ledger->AccessRecording(Access("c-1", "r-1", "trainer", v1::PURPOSE_QUALITY),
-                                        At(100));
+  auto r =
+      site.ledger->AccessRecording(Access("c-1", "r-1", "trainer", v1::PURPOSE_QUALITY), At(100));
   REQUIRE(r.status().code() == StatusCode::kPermissionDenied);
   CHECK(r.status().context().field == "purpose");
   CHECK(r.status().message().find("PURPOSE_QUALITY") != std::string::npos);
   Event refusal = Ok(site.store->ReadEvent(*r.status().context().position));
-  CHECK(refusal.access_refused().reason() ==
-        v1::ACCESS_REFUSAL_REASON_PURPOSE_NOT_REGISTERED);
+  CHECK(refusal.access_refused().reason() == v1::ACCESS_REFUSAL_REASON_PURPOSE_NOT_REGISTERED);
 }
 
 TEST_CASE("An access to a call with no registration is refused as NO_REGISTRATION") {
@@ -430,9 +427,11 @@ TEST_CASE("An access to a call with no registration is refused as NO_REGISTRATIO
   Ok(site.ledger->StartCall(CallStart("c-2", "reg-unknown"), At(0)));
   Ok(site.ledger->StartRecording(RecStart("c-1", "r-1"), At(1)));
   Ok(site.ledger->StartRecording(RecStart("c-2", "r-2"), At(1)));
-  for (auto [call, rec] : {std::pair{"c-1", "r-1"}, std::pair{"c-2", "r-2"}}) {
+  for (const auto& call_and_recording : {std::pair{"c-1", "r-1"}, std::pair{"c-2", "r-2"}}) {
+    const std::string call = call_and_recording.first;
     CAPTURE(call);
-    auto r = site.ledger->AccessRecording(Access(call, rec, "trainer"), At(100));
+    auto r =
+        site.ledger->AccessRecording(Access(call, call_and_recording.second, "trainer"), At(100));
     REQUIRE(r.status().code() == StatusCode::kPermissionDenied);
     CHECK(r.status().context().field == "call_id");
     Event refusal = Ok(site.store->ReadEvent(*r.status().context().position));
@@ -653,8 +652,7 @@ TEST_CASE("A retry with the same event_id returns the original position, whateve
   CHECK(site.store->HeadPosition() == head);
 
   // The same id with other content, or for another stream, is an error.
-  auto other_content =
-      site.ledger->StartRecording(RecStart("c-1", "r-9"), AtWithId(1, rec_id));
+  auto other_content = site.ledger->StartRecording(RecStart("c-1", "r-9"), AtWithId(1, rec_id));
   CHECK(other_content.status().code() == StatusCode::kAlreadyExists);
   CHECK(other_content.status().context().field == "event_id");
   CHECK(other_content.status().context().position == rec.position);
@@ -676,10 +674,10 @@ TEST_CASE("Two Ledgers interleaving facts on one call see each other's facts") {
   Ledger& b = *b_owner;
   Ledger& c = *c_owner;
 
-  Ok(a.StartCall(CallStart("c-1"), At(0)));                         // a caches rev 0
-  Ok(b.StartRecording(RecStart("c-1", "r-1"), At(1)));               // b loads
-  Ok(a.PauseRecording(Pause("c-1", "r-1"), At(2)));                  // a's cache lacks r-1
-  Ok(b.ResumeRecording(Resume("c-1", "r-1"), At(3)));                // b's append is stale
+  Ok(a.StartCall(CallStart("c-1"), At(0)));             // a caches rev 0
+  Ok(b.StartRecording(RecStart("c-1", "r-1"), At(1)));  // b loads
+  Ok(a.PauseRecording(Pause("c-1", "r-1"), At(2)));     // a's cache lacks r-1
+  Ok(b.ResumeRecording(Resume("c-1", "r-1"), At(3)));   // b's append is stale
   Ok(c.PauseRecording(Pause("c-1", "r-1", {v1::TRACK_AGENT}), At(4)));
   // a's cache still has both tracks paused ("not running"); the refusal must come from the
   // caught-up state, where only the agent track is paused.
@@ -692,9 +690,9 @@ TEST_CASE("Two Ledgers interleaving facts on one call see each other's facts") {
   CHECK(c.EndCall(CallEnd("c-1"), At(12)).status().code() == StatusCode::kFailedPrecondition);
 
   auto events = Ok(site.store->ReadStream("call-c-1"));
-  CHECK(TypesOf(events) ==
-        std::vector<std::string>{"CallStarted", "RecordingStarted", "RecordingPaused",
-                                 "RecordingResumed", "RecordingPaused", "CallEnded"});
+  CHECK(TypesOf(events) == std::vector<std::string>{"CallStarted", "RecordingStarted",
+                                                    "RecordingPaused", "RecordingResumed",
+                                                    "RecordingPaused", "CallEnded"});
   for (size_t i = 0; i < events.size(); ++i) CHECK(events[i].stream_revision() == i);
   CONSENT_CHECK_OK(site.store->Verify());
 }
@@ -736,15 +734,19 @@ TEST_CASE("Threads of two Ledgers appending to one call concurrently all succeed
   // Per recording, the facts are in the order their thread recorded them.
   std::map<std::string, std::vector<std::string>> per_recording;
   for (const Event& e : events) {
-    if (e.has_recording_started()) per_recording[e.recording_started().recording_id()].push_back("start");
-    if (e.has_recording_paused()) per_recording[e.recording_paused().recording_id()].push_back("pause");
-    if (e.has_recording_resumed()) per_recording[e.recording_resumed().recording_id()].push_back("resume");
-    if (e.has_recording_stopped()) per_recording[e.recording_stopped().recording_id()].push_back("stop");
+    if (e.has_recording_started())
+      per_recording[e.recording_started().recording_id()].push_back("start");
+    if (e.has_recording_paused())
+      per_recording[e.recording_paused().recording_id()].push_back("pause");
+    if (e.has_recording_resumed())
+      per_recording[e.recording_resumed().recording_id()].push_back("resume");
+    if (e.has_recording_stopped())
+      per_recording[e.recording_stopped().recording_id()].push_back("stop");
   }
   CHECK(per_recording.size() == kThreads * kRecordings);
-  for (const auto& [rec, facts] : per_recording) {
-    CAPTURE(rec);
-    CHECK(facts == std::vector<std::string>{"start", "pause", "resume", "stop"});
+  for (const auto& recording : per_recording) {
+    CAPTURE(recording.first);
+    CHECK(recording.second == std::vector<std::string>{"start", "pause", "resume", "stop"});
   }
   CONSENT_CHECK_OK(site.store->Verify());
 }
@@ -795,7 +797,8 @@ TEST_CASE("A tiny state cache evicts streams without losing correctness") {
   LedgerOptions tiny;
   tiny.state_cache_entries = 2;
   auto ledger = MakeLedger(store.get(), tiny);
-  Ok(ledger->RegisterProcessing(Registration("reg-1", {"trainer"}, {v1::PURPOSE_TRAINING}), At(-10)));
+  Ok(ledger->RegisterProcessing(Registration("reg-1", {"trainer"}, {v1::PURPOSE_TRAINING}),
+                                At(-10)));
   for (int i = 0; i < 5; ++i) Ok(ledger->StartCall(CallStart("c-" + std::to_string(i)), At(0)));
   for (int i = 0; i < 5; ++i) {
     Ok(ledger->StartRecording(RecStart("c-" + std::to_string(i), "r"), At(1)));

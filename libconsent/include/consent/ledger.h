@@ -281,12 +281,10 @@ class Ledger {
   //
   // Requires listen_id and principal_ref. kFailedPrecondition after CallEnded: live listening
   // needs a live call.
-  StatusOr<Recorded> StartLiveListen(const v1::LiveListenStarted& fact,
-                                     const FactOptions& options);
+  StatusOr<Recorded> StartLiveListen(const v1::LiveListenStarted& fact, const FactOptions& options);
   // Requires recording_id, principal_ref and an action other than ACCESS_ACTION_LIVE_LISTEN.
   // kFailedPrecondition when the recording is unknown in the call. Accepted after CallEnded.
-  StatusOr<Recorded> AccessRecording(const v1::RecordingAccessed& fact,
-                                     const FactOptions& options);
+  StatusOr<Recorded> AccessRecording(const v1::RecordingAccessed& fact, const FactOptions& options);
   // Records a refusal decided by the host. Accepted after CallEnded.
   StatusOr<Recorded> RefuseAccess(const v1::AccessRefused& fact, const FactOptions& options);
 

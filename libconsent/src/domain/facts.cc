@@ -52,17 +52,16 @@ Verdict Require(const std::string& value, std::string_view field) {
 template <typename Enum>
 Verdict RequireEnum(Enum value, std::string_view field, std::string_view unspecified) {
   if (static_cast<int>(value) == 0) {
-    return Invalid(std::string(field),
-                   "field \"" + std::string(field) + "\" is required (" + std::string(unspecified) +
-                       " is not a value)");
+    return Invalid(std::string(field), "field \"" + std::string(field) + "\" is required (" +
+                                           std::string(unspecified) + " is not a value)");
   }
   return std::nullopt;
 }
 
 Verdict RequireVersion(uint32_t version, std::string_view field) {
   if (version == 0) {
-    return Invalid(std::string(field),
-                   "field \"" + std::string(field) + "\" must be at least 1 (versions count from 1)");
+    return Invalid(std::string(field), "field \"" + std::string(field) +
+                                           "\" must be at least 1 (versions count from 1)");
   }
   return std::nullopt;
 }
@@ -79,9 +78,12 @@ std::string TrackName(int track) { return v1::Track_Name(static_cast<v1::Track>(
 
 std::string_view StateName(TrackState s) {
   switch (s) {
-    case TrackState::kCapturing: return "capturing";
-    case TrackState::kPaused: return "paused";
-    case TrackState::kStopped: return "stopped";
+    case TrackState::kCapturing:
+      return "capturing";
+    case TrackState::kPaused:
+      return "paused";
+    case TrackState::kStopped:
+      return "stopped";
   }
   return "?";
 }
@@ -240,8 +242,8 @@ Verdict CheckPause(const StreamState& s, const std::string& id,
     const TrackState state = std::get<TrackState>(t);
     if (state != TrackState::kCapturing) {
       return Contradiction("tracks[" + std::to_string(i) + "]",
-                           "recording " + Quote(id) + " is not running on " +
-                               TrackName(tracks[i]) + " (" + std::string(StateName(state)) + ")",
+                           "recording " + Quote(id) + " is not running on " + TrackName(tracks[i]) +
+                               " (" + std::string(StateName(state)) + ")",
                            r->started_position);
     }
   }
@@ -262,8 +264,8 @@ Verdict CheckResume(const StreamState& s, const std::string& id,
     const TrackState state = std::get<TrackState>(t);
     if (state != TrackState::kPaused) {
       return Contradiction("tracks[" + std::to_string(i) + "]",
-                           "recording " + Quote(id) + " is not paused on " +
-                               TrackName(tracks[i]) + " (" + std::string(StateName(state)) + ")",
+                           "recording " + Quote(id) + " is not paused on " + TrackName(tracks[i]) +
+                               " (" + std::string(StateName(state)) + ")",
                            r->started_position);
     }
   }
@@ -282,10 +284,10 @@ Verdict CheckStop(const StreamState& s, const std::string& id,
     auto t = TrackOf(*r, id, tracks, i);
     if (auto* p = std::get_if<Problem>(&t)) return *p;
     if (std::get<TrackState>(t) == TrackState::kStopped) {
-      return Contradiction("tracks[" + std::to_string(i) + "]",
-                           "recording " + Quote(id) + " is already stopped on " +
-                               TrackName(tracks[i]),
-                           r->started_position);
+      return Contradiction(
+          "tracks[" + std::to_string(i) + "]",
+          "recording " + Quote(id) + " is already stopped on " + TrackName(tracks[i]),
+          r->started_position);
     }
   }
   return std::nullopt;
@@ -295,7 +297,8 @@ Verdict CheckStop(const StreamState& s, const std::string& id,
 Verdict CheckObjectionOpen(const StreamState& s, const std::string& id) {
   auto it = s.objections.find(id);
   if (it == s.objections.end()) {
-    return Contradiction("objection_id", "unknown objection " + Quote(id) + " (no ObjectionRaised)");
+    return Contradiction("objection_id",
+                         "unknown objection " + Quote(id) + " (no ObjectionRaised)");
   }
   if (it->second.withdrawn) {
     return Contradiction("objection_id",
@@ -309,10 +312,10 @@ Verdict CheckObjectionOpen(const StreamState& s, const std::string& id) {
 Verdict CheckNewObjection(const StreamState& s, const std::string& id) {
   auto it = s.objections.find(id);
   if (it != s.objections.end()) {
-    return Contradiction("objection_id",
-                         "objection " + Quote(id) + " already exists (" +
-                             At(it->second.raised_position) + ")",
-                         it->second.raised_position);
+    return Contradiction(
+        "objection_id",
+        "objection " + Quote(id) + " already exists (" + At(it->second.raised_position) + ")",
+        it->second.raised_position);
   }
   return std::nullopt;
 }
@@ -329,9 +332,9 @@ Verdict KnownRegistration(const StreamState& s) {
 Verdict RegisteredVersion(const StreamState& s, uint32_t version) {
   if (auto v = KnownRegistration(s)) return v;
   if (version > s.latest_version) {
-    return Contradiction("registration_version",
-                         "version " + std::to_string(version) + " is not registered (latest is " +
-                             std::to_string(s.latest_version) + ")");
+    return Contradiction("registration_version", "version " + std::to_string(version) +
+                                                     " is not registered (latest is " +
+                                                     std::to_string(s.latest_version) + ")");
   }
   return std::nullopt;
 }
@@ -340,9 +343,9 @@ Verdict NewPublishedVersion(const StreamState& s, uint32_t version, std::string_
                             std::string_view what) {
   auto it = s.published_versions.find(version);
   if (it != s.published_versions.end()) {
-    return Contradiction(std::string(field), std::string(what) + " version " +
-                                                 std::to_string(version) +
-                                                 " is already published (" + At(it->second) + ")",
+    return Contradiction(std::string(field),
+                         std::string(what) + " version " + std::to_string(version) +
+                             " is already published (" + At(it->second) + ")",
                          it->second);
   }
   return std::nullopt;
@@ -379,45 +382,41 @@ const FactSpec kFacts[] = {
     {Event::kProcessingAmended, "AmendProcessing",
      [](const Event& e) { return ToRegistration(e.processing_amended().registration_id()); },
      [](const Event& e) {
-       return RequireVersion(e.processing_amended().registration_version(),
-                             "registration_version");
+       return RequireVersion(e.processing_amended().registration_version(), "registration_version");
      },
      [](const StreamState& s, const Event& e) -> Verdict {
        const auto& f = e.processing_amended();
        if (auto v = KnownRegistration(s)) return v;
        if (f.previous_version() != s.latest_version) {
-         return Contradiction("previous_version",
-                              "previous_version is " + std::to_string(f.previous_version()) +
-                                  " but the latest registered version is " +
-                                  std::to_string(s.latest_version));
+         return Contradiction("previous_version", "previous_version is " +
+                                                      std::to_string(f.previous_version()) +
+                                                      " but the latest registered version is " +
+                                                      std::to_string(s.latest_version));
        }
        if (f.registration_version() != s.latest_version + 1) {
-         return Contradiction("registration_version",
-                              "registration_version is " +
-                                  std::to_string(f.registration_version()) +
-                                  " but the next version is " +
-                                  std::to_string(s.latest_version + 1));
+         return Contradiction("registration_version", "registration_version is " +
+                                                          std::to_string(f.registration_version()) +
+                                                          " but the next version is " +
+                                                          std::to_string(s.latest_version + 1));
        }
        return std::nullopt;
      }},
     {Event::kProcessingEnded, "EndProcessing",
-     [](const Event& e) { return ToRegistration(e.processing_ended().registration_id()); },
-     NoCheck,
+     [](const Event& e) { return ToRegistration(e.processing_ended().registration_id()); }, NoCheck,
      [](const StreamState& s, const Event& e) -> Verdict {
        const auto& f = e.processing_ended();
        if (auto v = KnownRegistration(s)) return v;
        if (s.registration_ended) {
-         return Contradiction("registration_id",
-                              "registration already ended (" +
-                                  At(s.registration_ended_position) + ")",
-                              s.registration_ended_position);
+         return Contradiction(
+             "registration_id",
+             "registration already ended (" + At(s.registration_ended_position) + ")",
+             s.registration_ended_position);
        }
        if (f.registration_version() != 0 && f.registration_version() != s.latest_version) {
-         return Contradiction("registration_version",
-                              "registration_version is " +
-                                  std::to_string(f.registration_version()) +
-                                  " but the latest registered version is " +
-                                  std::to_string(s.latest_version));
+         return Contradiction("registration_version", "registration_version is " +
+                                                          std::to_string(f.registration_version()) +
+                                                          " but the latest registered version is " +
+                                                          std::to_string(s.latest_version));
        }
        return std::nullopt;
      }},
@@ -583,7 +582,9 @@ const FactSpec kFacts[] = {
      [](const StreamState& s, const Event& e) { return CallPrelude(s, e, AfterEnd::kRefused); }},
     {Event::kSensitiveSegmentStarted, "StartSensitiveSegment",
      [](const Event& e) { return ToCall(e.sensitive_segment_started().call_id()); },
-     [](const Event& e) { return Require(e.sensitive_segment_started().segment_id(), "segment_id"); },
+     [](const Event& e) {
+       return Require(e.sensitive_segment_started().segment_id(), "segment_id");
+     },
      [](const StreamState& s, const Event& e) -> Verdict {
        if (auto v = CallPrelude(s, e, AfterEnd::kRefused)) return v;
        const std::string& id = e.sensitive_segment_started().segment_id();
@@ -627,10 +628,10 @@ const FactSpec kFacts[] = {
        if (auto v = CallPrelude(s, e, AfterEnd::kRefused)) return v;
        const std::string& id = e.recording_started().recording_id();
        if (const RecordingState* r = FindRecording(s, id)) {
-         return Contradiction("recording_id",
-                              "recording " + Quote(id) + " already exists (" +
-                                  At(r->started_position) + ")",
-                              r->started_position);
+         return Contradiction(
+             "recording_id",
+             "recording " + Quote(id) + " already exists (" + At(r->started_position) + ")",
+             r->started_position);
        }
        return std::nullopt;
      }},
@@ -692,11 +693,11 @@ const FactSpec kFacts[] = {
        const RecordingState* r = FindRecording(s, f.recording_id());
        if (r == nullptr) return UnknownRecording(f.recording_id());
        if (r->copies.count({f.artefact_id(), f.copy_id()}) != 0) {
-         return Contradiction("copy_id", "copy " + Quote(f.copy_id()) + " of " +
-                                             (f.artefact_id().empty()
-                                                  ? "recording " + Quote(f.recording_id())
-                                                  : "artefact " + Quote(f.artefact_id())) +
-                                             " is already stored");
+         return Contradiction("copy_id",
+                              "copy " + Quote(f.copy_id()) + " of " +
+                                  (f.artefact_id().empty() ? "recording " + Quote(f.recording_id())
+                                                           : "artefact " + Quote(f.artefact_id())) +
+                                  " is already stored");
        }
        return std::nullopt;
      }},
@@ -721,9 +722,9 @@ const FactSpec kFacts[] = {
        if (auto v = CallPrelude(s, e, AfterEnd::kRefused)) return v;
        const auto& f = e.screen_capture_started();
        if (!f.audio_recording_id().empty() && FindRecording(s, f.audio_recording_id()) == nullptr) {
-         return Contradiction("audio_recording_id", "unknown recording " +
-                                                        Quote(f.audio_recording_id()) +
-                                                        " (no RecordingStarted)");
+         return Contradiction(
+             "audio_recording_id",
+             "unknown recording " + Quote(f.audio_recording_id()) + " (no RecordingStarted)");
        }
        if (const RecordingState* r = FindRecording(s, f.recording_id())) {
          for (int i = 0; i < f.tracks_size(); ++i) {
@@ -756,8 +757,9 @@ const FactSpec kFacts[] = {
      },
      [](const Event& e) {
        const auto& f = e.objection_decided();
-       return First([&] { return Require(f.objection_id(), "objection_id"); },
-                    [&] { return RequireEnum(f.outcome(), "outcome", "OBJECTION_OUTCOME_UNSPECIFIED"); });
+       return First(
+           [&] { return Require(f.objection_id(), "objection_id"); },
+           [&] { return RequireEnum(f.outcome(), "outcome", "OBJECTION_OUTCOME_UNSPECIFIED"); });
      },
      [](const StreamState& s, const Event& e) -> Verdict {
        const auto& f = e.objection_decided();
@@ -793,11 +795,10 @@ const FactSpec kFacts[] = {
      [](const Event& e) { return ToCall(e.recording_accessed().call_id()); },
      [](const Event& e) -> Verdict {
        const auto& f = e.recording_accessed();
-       if (auto v = First([&] { return Require(f.recording_id(), "recording_id"); },
-                          [&] { return Require(f.principal_ref(), "principal_ref"); },
-                          [&] {
-                            return RequireEnum(f.action(), "action", "ACCESS_ACTION_UNSPECIFIED");
-                          })) {
+       if (auto v = First(
+               [&] { return Require(f.recording_id(), "recording_id"); },
+               [&] { return Require(f.principal_ref(), "principal_ref"); },
+               [&] { return RequireEnum(f.action(), "action", "ACCESS_ACTION_UNSPECIFIED"); })) {
          return v;
        }
        if (f.action() == v1::ACCESS_ACTION_LIVE_LISTEN) {
@@ -839,9 +840,10 @@ bool KeepsState(std::string_view stream) {
 
 std::string DescribeStream(std::string_view stream) {
   static constexpr std::pair<std::string_view, std::string_view> kNouns[] = {
-      {"call", "call"},   {"registration", "registration"}, {"notice", "notice"},
-      {"method", "evaluation method"}, {"line", "line"}, {"queue", "queue"},
-      {"agent", "agent"}, {"team", "team"}};
+      {"call", "call"},     {"registration", "registration"},
+      {"notice", "notice"}, {"method", "evaluation method"},
+      {"line", "line"},     {"queue", "queue"},
+      {"agent", "agent"},   {"team", "team"}};
   const std::string_view category = StreamCategory(stream);
   for (const auto& [cat, noun] : kNouns) {
     if (category == cat && stream.size() > cat.size()) {
@@ -851,9 +853,7 @@ std::string DescribeStream(std::string_view stream) {
   return "stream " + Quote(stream);
 }
 
-std::string FormatTime(const Timestamp& t) {
-  return google::protobuf::util::TimeUtil::ToString(t);
-}
+std::string FormatTime(const Timestamp& t) { return google::protobuf::util::TimeUtil::ToString(t); }
 
 void StreamState::Apply(const Event& e) {
   revision = static_cast<int64_t>(e.stream_revision());
@@ -927,7 +927,8 @@ void StreamState::Apply(const Event& e) {
       auto [it, inserted] = recordings.try_emplace(f.recording_id());
       if (inserted) {
         it->second.started_position = pos;
-        for (int t : f.tracks()) it->second.tracks.emplace(static_cast<v1::Track>(t), TrackState::kCapturing);
+        for (int t : f.tracks())
+          it->second.tracks.emplace(static_cast<v1::Track>(t), TrackState::kCapturing);
       }
       break;
     }
@@ -935,7 +936,8 @@ void StreamState::Apply(const Event& e) {
       const auto& f = e.screen_capture_started();
       auto [it, inserted] = recordings.try_emplace(f.recording_id());
       if (inserted) it->second.started_position = pos;
-      for (int t : f.tracks()) it->second.tracks.emplace(static_cast<v1::Track>(t), TrackState::kCapturing);
+      for (int t : f.tracks())
+        it->second.tracks.emplace(static_cast<v1::Track>(t), TrackState::kCapturing);
       break;
     }
     case Event::kRecordingPaused:
@@ -954,7 +956,9 @@ void StreamState::Apply(const Event& e) {
       for (int t : tracks) {
         auto ts = it->second.tracks.find(static_cast<v1::Track>(t));
         if (ts == it->second.tracks.end() || ts->second == TrackState::kStopped) continue;
-        ts->second = pause ? TrackState::kPaused : resume ? TrackState::kCapturing : TrackState::kStopped;
+        ts->second = pause    ? TrackState::kPaused
+                     : resume ? TrackState::kCapturing
+                              : TrackState::kStopped;
       }
       break;
     }
@@ -1029,8 +1033,9 @@ std::optional<AccessDecision> DecideAccess(const std::string& registration_id,
   if (purpose == v1::PURPOSE_UNSPECIFIED ||
       std::find(in_force->purposes.begin(), in_force->purposes.end(), purpose) ==
           in_force->purposes.end()) {
-    return AccessDecision{v1::ACCESS_REFUSAL_REASON_PURPOSE_NOT_REGISTERED, "purpose",
-                          "purpose " + v1::Purpose_Name(purpose) + " is not registered by " + which};
+    return AccessDecision{
+        v1::ACCESS_REFUSAL_REASON_PURPOSE_NOT_REGISTERED, "purpose",
+        "purpose " + v1::Purpose_Name(purpose) + " is not registered by " + which};
   }
   return std::nullopt;
 }

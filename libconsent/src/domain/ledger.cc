@@ -61,9 +61,12 @@ bool IsAccess(const Event& e) { return e.has_recording_accessed() || e.has_live_
 
 std::string FieldOfRefusal(v1::AccessRefusalReason reason) {
   switch (reason) {
-    case v1::ACCESS_REFUSAL_REASON_ROLE_NOT_RECIPIENT: return "role";
-    case v1::ACCESS_REFUSAL_REASON_PURPOSE_NOT_REGISTERED: return "purpose";
-    default: return "call_id";
+    case v1::ACCESS_REFUSAL_REASON_ROLE_NOT_RECIPIENT:
+      return "role";
+    case v1::ACCESS_REFUSAL_REASON_PURPOSE_NOT_REGISTERED:
+      return "purpose";
+    default:
+      return "call_id";
   }
 }
 
@@ -192,14 +195,14 @@ class Ledger::Impl {
   // The state of a stream this fact does not append to, as of the store's head.
   StatusOr<StatePtr> CurrentState(const std::string& stream);
   // The answer to a fact whose event id is already stored as `stored`.
-  StatusOr<Recorded> Replay(const std::string& op, const std::string& stream,
-                            const Event& proposed, const Event& stored);
+  StatusOr<Recorded> Replay(const std::string& op, const std::string& stream, const Event& proposed,
+                            const Event& stored);
   // The answer to a fact whose event id is already stored; nullopt when it is not.
   std::optional<StatusOr<Recorded>> FindRetry(const std::string& op, const std::string& stream,
                                               const Event& event);
   StatusOr<Recorded> ValidateAndAppend(const FactSpec& spec, const std::string& op,
-                                       const std::string& stream, const Event& event,
-                                       bool id_given, const AppendOptions& append_options);
+                                       const std::string& stream, const Event& event, bool id_given,
+                                       const AppendOptions& append_options);
 
   EventStore* const store_;
   const LedgerOptions options_;
@@ -254,13 +257,12 @@ StatusOr<Recorded> Ledger::Impl::Replay(const std::string& op, const std::string
   ctx.stream = stream;
   ctx.field = "event_id";
   ctx.position = stored.position();
-  return AlreadyExistsError(op + ": event id " + EventIdToString(proposed.event_id()) +
-                                " is already recorded at position " +
-                                std::to_string(stored.position()) +
-                                (stored.stream_id() == stream
-                                     ? " with other content"
-                                     : " in stream \"" + stored.stream_id() + "\""),
-                            std::move(ctx));
+  return AlreadyExistsError(
+      op + ": event id " + EventIdToString(proposed.event_id()) +
+          " is already recorded at position " + std::to_string(stored.position()) +
+          (stored.stream_id() == stream ? " with other content"
+                                        : " in stream \"" + stored.stream_id() + "\""),
+      std::move(ctx));
 }
 
 std::optional<StatusOr<Recorded>> Ledger::Impl::FindRetry(const std::string& op,
@@ -451,8 +453,7 @@ StatusOr<std::unique_ptr<Ledger>> Ledger::Create(EventStore* store, LedgerOption
   if (store == nullptr) return InvalidArgumentError("Ledger::Create: store is null");
   if (options.max_conflict_retries < 0) {
     return InvalidArgumentError("Ledger::Create: max_conflict_retries is " +
-                                std::to_string(options.max_conflict_retries) +
-                                "; it must be >= 0");
+                                std::to_string(options.max_conflict_retries) + "; it must be >= 0");
   }
   return std::unique_ptr<Ledger>(new Ledger(std::make_unique<Impl>(store, options)));
 }
@@ -464,8 +465,8 @@ StatusOr<Recorded> Ledger::Record(Event event, std::optional<bool> sync) {
   return impl_->Record(std::move(event), sync);
 }
 
-#define CONSENT_LEDGER_FACT_(Method, Type, field)                                  \
-  StatusOr<Recorded> Ledger::Method(const v1::Type& fact, const FactOptions& options) { \
+#define CONSENT_LEDGER_FACT_(Method, Type, field)                                              \
+  StatusOr<Recorded> Ledger::Method(const v1::Type& fact, const FactOptions& options) {        \
     return impl_->Record(MakeFactEvent(&Event::mutable_##field, fact, options), options.sync); \
   }
 
