@@ -197,7 +197,8 @@ class ProjectionBatch {
 };
 
 // Receives events on the subscription's own thread, in position order. Returning a non-OK
-// status stops the subscription with that status.
+// status stops the subscription; Subscription::status() then has the handler's code and
+// context, its message prefixed with "Subscribe: handler: ".
 using EventHandler = std::function<Status(const Event&)>;
 
 struct SubscribeOptions {

@@ -1037,18 +1037,21 @@ StatusOr<std::vector<Event>> EventStoreImpl::ReadStream(std::string_view stream,
 
 StatusOr<Event> EventStoreImpl::ReadEvent(uint64_t position) const {
   const std::string op = "ReadEvent(" + std::to_string(position) + ")";
-  if (position == 0 || position > HeadPosition()) {
-    ErrorContext ctx;
-    ctx.position = position;
-    return NotFoundError(op + ": no event at this position (head is " + std::to_string(HeadPosition()) + ")",
-                         std::move(ctx));
-  }
+  // No check against HeadPosition() first: the head counter moves just after the write, while
+  // the id index (FindEvent) already shows the event. Each commit is one atomic batch and only
+  // the leader writes, so whatever RocksDB shows is a complete prefix of the log.
+  const uint64_t head = HeadPosition();
   rocksdb::PinnableSlice value;
-  rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), cf(kEvents), PositionKey(position), &value);
+  rocksdb::Status s = position == 0 ? rocksdb::Status::NotFound()
+                                    : db_->Get(rocksdb::ReadOptions(), cf(kEvents), PositionKey(position), &value);
   if (s.IsNotFound()) {
     ErrorContext ctx;
     ctx.position = position;
-    return DataLossError(op + ": event missing below the head", std::move(ctx));
+    if (position != 0 && position <= head) {
+      return DataLossError(op + ": event missing below the head", std::move(ctx));
+    }
+    return NotFoundError(op + ": no event at this position (head is " + std::to_string(head) + ")",
+                         std::move(ctx));
   }
   if (!s.ok()) return FromRocks(s, op);
   Event e;
