@@ -74,6 +74,7 @@
 #include <google/protobuf/stubs/common.h>
 #include <rocksdb/version.h>
 
+#include "bench_util.h"
 #include "consent/compliance.h"
 #include "consent/event_id.h"
 #include "consent/event_store.h"
@@ -90,112 +91,18 @@ namespace fs = std::filesystem;
 namespace v1 = consent::v1;
 using consent::Event;
 using consent::TimePoint;
-using SteadyClock = std::chrono::steady_clock;
+using namespace consent::bench;
 using std::chrono::hours;
 using std::chrono::milliseconds;
 using std::chrono::seconds;
 
 // ---- Errors, interruption, temp dir, machine ------------------------------------------------
 
-struct BenchError : std::runtime_error {
-  using std::runtime_error::runtime_error;
-};
-
-std::atomic<bool> g_interrupted{false};
-
-void OnSignal(int) { g_interrupted.store(true, std::memory_order_relaxed); }
-
-void CheckInterrupted() {
-  if (g_interrupted.load(std::memory_order_relaxed)) throw BenchError("interrupted");
-}
-
 void Check(const consent::Status& s, const std::string& what) {
   if (!s.ok()) throw BenchError(what + ": " + s.ToString());
 }
 
 double Secs(SteadyClock::duration d) { return std::chrono::duration<double>(d).count(); }
-
-// CPU time of the whole process (all threads, RocksDB's background threads included).
-double CpuSecs() {
-  rusage ru {};
-  ::getrusage(RUSAGE_SELF, &ru);
-  auto tv = [](const timeval& t) {
-    return static_cast<double>(t.tv_sec) + 1e-6 * static_cast<double>(t.tv_usec);
-  };
-  return tv(ru.ru_utime) + tv(ru.ru_stime);
-}
-
-struct Span {
-  double wall = 0;
-  double cpu = 0;
-  Span& operator+=(const Span& o) {
-    wall += o.wall;
-    cpu += o.cpu;
-    return *this;
-  }
-};
-
-class Stopwatch {
- public:
-  Stopwatch() : wall0_(SteadyClock::now()), cpu0_(CpuSecs()) {}
-  Span Elapsed() const { return Span{Secs(SteadyClock::now() - wall0_), CpuSecs() - cpu0_}; }
-
- private:
-  SteadyClock::time_point wall0_;
-  double cpu0_;
-};
-
-// Creates $TMPDIR/bench_compliance.XXXXXX (or /tmp/...) and removes it with everything inside.
-class TempDir {
- public:
-  TempDir() {
-    const char* base = std::getenv("TMPDIR");
-    std::string tmpl = std::string(base && *base ? base : "/tmp") + "/bench_compliance.XXXXXX";
-    std::vector<char> buf(tmpl.begin(), tmpl.end());
-    buf.push_back('\0');
-    if (::mkdtemp(buf.data()) == nullptr) {
-      throw BenchError("mkdtemp(" + tmpl + "): " + std::strerror(errno));
-    }
-    path_ = buf.data();
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-
-  const std::string& path() const { return path_; }
-  std::string Sub(const std::string& name) const { return path_ + "/" + name; }
-
- private:
-  std::string path_;
-};
-
-std::string FsTypeName(const std::string& path) {
-  struct statfs st {};
-  if (::statfs(path.c_str(), &st) != 0) return "?";
-  switch (static_cast<unsigned long>(st.f_type)) {
-    case 0xEF53UL: return "ext4";
-    case 0x01021994UL: return "tmpfs";
-    case 0x58465342UL: return "xfs";
-    case 0x9123683EUL: return "btrfs";
-    case 0x794C7630UL: return "overlayfs";
-    case 0x6969UL: return "nfs";
-    default: {
-      char b[32];
-      std::snprintf(b, sizeof b, "fs 0x%lx", static_cast<unsigned long>(st.f_type));
-      return b;
-    }
-  }
-}
-
-int Nproc() {
-  cpu_set_t set;
-  CPU_ZERO(&set);
-  if (::sched_getaffinity(0, sizeof set, &set) == 0) return CPU_COUNT(&set);
-  return static_cast<int>(std::thread::hardware_concurrency());
-}
 
 double LoadAverage() {
   double load[3] = {0, 0, 0};
@@ -241,20 +148,6 @@ void Usage(FILE* out) {
                "  --json           print a JSON list on stdout (the table goes to stderr)\n"
                "  --strict         exit with status 2 when a target is missed\n"
                "  --help\n");
-}
-
-double ParseDouble(const char* s, const char* what) {
-  char* end = nullptr;
-  double v = std::strtod(s, &end);
-  if (end == s || *end != '\0' || !(v > 0)) throw BenchError(std::string("bad ") + what + ": " + s);
-  return v;
-}
-
-size_t ParseSize(const char* s, const char* what) {
-  char* end = nullptr;
-  unsigned long long v = std::strtoull(s, &end, 10);
-  if (end == s || *end != '\0' || v == 0) throw BenchError(std::string("bad ") + what + ": " + s);
-  return static_cast<size_t>(v);
 }
 
 std::vector<std::string> SplitList(const char* s) {
@@ -1258,7 +1151,7 @@ void PrintJson(const std::vector<Row>& rows) {
 }
 
 int Run(const Config& cfg) {
-  TempDir tmp;
+  TempDir tmp("bench_compliance");
   const std::string fs_type = FsTypeName(tmp.path());
   const double load_start = LoadAverage();
   Progress("bench_compliance: temp dir %s (%s), %d cores, load average %.2f\n", tmp.path().c_str(),

@@ -71,6 +71,7 @@
 #include <rocksdb/version.h>
 #include <rocksdb/write_batch.h>
 
+#include "bench_util.h"
 #include "consent/event_id.h"
 #include "consent/event_store.h"
 #include "consent/v1/event.pb.h"
@@ -83,121 +84,9 @@ namespace {
 
 namespace fs = std::filesystem;
 using consent::Event;
-using SteadyClock = std::chrono::steady_clock;
+using namespace consent::bench;
 
 // ---- Errors, interruption, temp dir ----------------------------------------------------------
-
-struct BenchError : std::runtime_error {
-  using std::runtime_error::runtime_error;
-};
-
-std::atomic<bool> g_interrupted{false};
-
-void OnSignal(int) { g_interrupted.store(true, std::memory_order_relaxed); }
-
-void CheckInterrupted() {
-  if (g_interrupted.load(std::memory_order_relaxed)) throw BenchError("interrupted");
-}
-
-double Secs(SteadyClock::duration d) { return std::chrono::duration<double>(d).count(); }
-
-SteadyClock::time_point After(double seconds) {
-  return SteadyClock::now() +
-         std::chrono::duration_cast<SteadyClock::duration>(std::chrono::duration<double>(seconds));
-}
-
-// CPU time of the whole process (all threads, RocksDB's background threads included). Unlike
-// wall time it does not count time taken by other processes on a shared machine.
-double CpuSecs() {
-  rusage ru {};
-  ::getrusage(RUSAGE_SELF, &ru);
-  auto tv = [](const timeval& t) {
-    return static_cast<double>(t.tv_sec) + 1e-6 * static_cast<double>(t.tv_usec);
-  };
-  return tv(ru.ru_utime) + tv(ru.ru_stime);
-}
-
-struct Span {
-  double wall = 0;
-  double cpu = 0;
-  Span& operator+=(const Span& o) {
-    wall += o.wall;
-    cpu += o.cpu;
-    return *this;
-  }
-};
-
-class Stopwatch {
- public:
-  Stopwatch() : wall0_(SteadyClock::now()), cpu0_(CpuSecs()) {}
-  Span Elapsed() const { return Span{Secs(SteadyClock::now() - wall0_), CpuSecs() - cpu0_}; }
-
- private:
-  SteadyClock::time_point wall0_;
-  double cpu0_;
-};
-
-// Writes back every dirty page of the file system holding `path`, so that one side's pending
-// writeback does not slow down the side timed after it.
-void SyncFs(const std::string& path) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) return;
-  ::syncfs(fd);
-  ::close(fd);
-}
-
-// Creates $TMPDIR/bench_store.XXXXXX (or /tmp/...) and removes it with everything inside.
-class TempDir {
- public:
-  TempDir() {
-    const char* base = std::getenv("TMPDIR");
-    std::string tmpl = std::string(base && *base ? base : "/tmp") + "/bench_store.XXXXXX";
-    std::vector<char> buf(tmpl.begin(), tmpl.end());
-    buf.push_back('\0');
-    if (::mkdtemp(buf.data()) == nullptr) {
-      throw BenchError("mkdtemp(" + tmpl + "): " + std::strerror(errno));
-    }
-    path_ = buf.data();
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-
-  const std::string& path() const { return path_; }
-  // A fresh sub-directory path (not created: the store and RocksDB create their own).
-  std::string Sub(const std::string& name) const { return path_ + "/" + name; }
-
- private:
-  std::string path_;
-};
-
-std::string FsTypeName(const std::string& path) {
-  struct statfs st {};
-  if (::statfs(path.c_str(), &st) != 0) return "?";
-  switch (static_cast<unsigned long>(st.f_type)) {
-    case 0xEF53UL: return "ext4";
-    case 0x01021994UL: return "tmpfs";
-    case 0x58465342UL: return "xfs";
-    case 0x9123683EUL: return "btrfs";
-    case 0x794C7630UL: return "overlayfs";
-    case 0x6969UL: return "nfs";
-    default: {
-      char b[32];
-      std::snprintf(b, sizeof b, "fs 0x%lx", static_cast<unsigned long>(st.f_type));
-      return b;
-    }
-  }
-}
-
-int Nproc() {
-  cpu_set_t set;
-  CPU_ZERO(&set);
-  if (::sched_getaffinity(0, sizeof set, &set) == 0) return CPU_COUNT(&set);
-  return static_cast<int>(std::thread::hardware_concurrency());
-}
 
 // ---- Configuration ---------------------------------------------------------------------------
 
@@ -234,20 +123,6 @@ void Usage(FILE* out) {
                "  --json        print a JSON list on stdout (the table goes to stderr)\n"
                "  --strict      exit with status 2 when a target is missed\n"
                "  --help\n");
-}
-
-double ParseDouble(const char* s, const char* what) {
-  char* end = nullptr;
-  double v = std::strtod(s, &end);
-  if (end == s || *end != '\0' || !(v > 0)) throw BenchError(std::string("bad ") + what + ": " + s);
-  return v;
-}
-
-size_t ParseSize(const char* s, const char* what) {
-  char* end = nullptr;
-  unsigned long long v = std::strtoull(s, &end, 10);
-  if (end == s || *end != '\0' || v == 0) throw BenchError(std::string("bad ") + what + ": " + s);
-  return static_cast<size_t>(v);
 }
 
 std::optional<Config> ParseArgs(int argc, char** argv) {
@@ -995,7 +870,7 @@ int Run(const Config& cfg) {
     event_bytes = probe.Make(0).ByteSizeLong();
   }
 
-  TempDir tmp;
+  TempDir tmp("bench_store");
   const std::string fs_type = FsTypeName(tmp.path());
   Progress(cfg, "bench_store: %.1f s per measurement and side, temp dir %s (%s)\n", cfg.seconds,
            tmp.path().c_str(), fs_type.c_str());
