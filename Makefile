@@ -78,12 +78,19 @@ asan: deps
 	cd $(BUILD)-asan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	  ctest --output-on-failure -j $(JOBS)
 
+# TSan runs the threaded paths: concurrent appends and group commit, subscriptions, live
+# projections under concurrent gate readers, concurrent Ledgers. Other tests are left out on
+# purpose: forked children (crash test, CLI tests) are not supported by TSan after threads exist,
+# and Debian's libprotobuf/librocksdb are not instrumented, so inline protobuf map code compiled
+# with TSan disagrees with the library's (a crash in single-threaded JSON checks).
+TSAN_TESTS ?= oncurren|ubscri|hreads|Gate decisions from many|Ledgers|group commit|live|Live|retries|interleav
+
 tsan: deps
 	cmake -S . -B $(BUILD)-tsan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DLIBCONSENT_SANITIZE=thread \
 	  -DLIBCONSENT_BUILD_PYTHON=OFF -DLIBCONSENT_BUILD_BENCH=OFF -DLIBCONSENT_BUILD_EXAMPLES=OFF $(CMAKE_ARGS)
 	cmake --build $(BUILD)-tsan -j $(JOBS)
 	cd $(BUILD)-tsan && TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 suppressions=$(CURDIR)/tests/tsan.supp" \
-	  ctest --output-on-failure -j $(JOBS)
+	  ctest --output-on-failure -j $(JOBS) -R "$(TSAN_TESTS)"
 
 clean:
 	rm -rf $(BUILD) $(BUILD)-bench $(BUILD)-asan $(BUILD)-tsan
