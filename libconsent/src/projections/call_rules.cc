@@ -157,8 +157,10 @@ StopCheck CheckStop(const st::Call& c, int64_t t0, uint64_t trigger_pos, int64_t
   return out;
 }
 
-// Purge of media captured before `t0` within `limit` of it (LC-OBJ-4, LC-PRIV-1).
-Acc CheckPurge(const st::Call& c, int64_t t0, int64_t limit, int64_t at_ns, int64_t withdrawn_ns, const char* why) {
+// Purge within `limit` of `t0` (LC-OBJ-4, LC-PRIV-1) of the call's media: all of it when
+// `whole_call` (a private call), else what capture began before `t0` (an objection).
+Acc CheckPurge(const st::Call& c, int64_t t0, int64_t limit, int64_t at_ns, int64_t withdrawn_ns, bool whole_call,
+               const char* why) {
   Acc acc;
   const int64_t deadline = t0 + limit;
   if (withdrawn_ns != 0 && withdrawn_ns <= deadline) {
@@ -166,7 +168,7 @@ Acc CheckPurge(const st::Call& c, int64_t t0, int64_t limit, int64_t at_ns, int6
     return acc;
   }
   for (const auto& r : c.recordings()) {
-    if (r.started_ns() > t0 && std::string(why) != "private flag") continue;
+    if (!whole_call && r.started_ns() > t0) continue;
     if (r.override_position() != 0) {
       acc.Ok("kept with a logged overriding ground");
       continue;
@@ -259,7 +261,7 @@ StatusOr<CallVerdicts> ComplianceEngine::EvaluateCall(std::string_view call_id, 
     if (s.verdict == Verdict::kOk) acc[rule].Ok("private flag honoured: " + s.detail);
     else acc[rule].Add(s.verdict, "after the private flag: " + s.detail, ev);
     if (s.capture_running || recorded) {
-      Acc purge = CheckPurge(c, p.ns(), purge_priv, at_ns, 0, "private flag");
+      Acc purge = CheckPurge(c, p.ns(), purge_priv, at_ns, 0, /*whole_call=*/true, "private flag");
       if (purge.verdict == Verdict::kOk) acc[rule].Ok(purge.detail);
       else if (purge.verdict != Verdict::kNotApplicable) acc[rule].Add(purge.verdict, purge.detail, purge.evidence);
     }
@@ -297,7 +299,7 @@ StatusOr<CallVerdicts> ComplianceEngine::EvaluateCall(std::string_view call_id, 
       if (recorded && captured_before) {
         // A withdrawal counts only once it has happened, as seen from the evaluation time.
         const int64_t withdrawn = o.withdrawn_ns() != 0 && o.withdrawn_ns() <= at_ns ? o.withdrawn_ns() : 0;
-        Acc purge = CheckPurge(c, o.raised_ns(), purge_obj, at_ns, withdrawn, "objection");
+        Acc purge = CheckPurge(c, o.raised_ns(), purge_obj, at_ns, withdrawn, /*whole_call=*/false, "objection");
         if (purge.verdict == Verdict::kOk) acc["LC-OBJ-4"].Ok(purge.detail);
         else if (purge.verdict != Verdict::kNotApplicable) acc["LC-OBJ-4"].Add(purge.verdict, purge.detail, purge.evidence);
       }

@@ -795,6 +795,8 @@ void ComplianceEngine::ApplyCallEvent(const Event& e, const std::string& call_id
 
   std::vector<std::pair<const char*, std::string>> stops;  // rule, reason
   std::vector<std::string> agents_of_call;
+  int64_t call_start_ns = ns;    // the call's CallStarted time (sampling counts calls there)
+  bool access_lawful = false;    // LC-ACC-1 verdict of an access folded by this event
   {
     std::unique_lock<std::shared_mutex> lock(sh.mu);
     auto it = sh.calls.find(call_id);
@@ -977,28 +979,23 @@ void ComplianceEngine::ApplyCallEvent(const Event& e, const std::string& call_id
         count_capture_for_agent = true;
         break;
       }
-      case P::kRecordingPaused: {
-        const auto& p = e.recording_paused();
-        if (st::Recording* r = find_recording(p.recording_id())) {
-          change(r, kPause, p.tracks(), p.cause(), p.cause_ref(), p.has_ack_time() ? &p.ack_time() : nullptr,
-                 p.ack_source());
-        }
-        break;
-      }
-      case P::kRecordingResumed: {
-        const auto& p = e.recording_resumed();
-        if (st::Recording* r = find_recording(p.recording_id())) {
-          change(r, kResume, p.tracks(), v1::PAUSE_CAUSE_UNSPECIFIED, p.cause_ref(),
-                 p.has_ack_time() ? &p.ack_time() : nullptr, p.ack_source());
-        }
-        count_capture_for_agent = true;
-        break;
-      }
+      case P::kRecordingPaused:
+      case P::kRecordingResumed:
       case P::kRecordingStopped: {
-        const auto& p = e.recording_stopped();
-        if (st::Recording* r = find_recording(p.recording_id())) {
-          change(r, kStop, p.tracks(), p.cause(), p.cause_ref(), p.has_ack_time() ? &p.ack_time() : nullptr,
-                 p.ack_source());
+        // The three share a shape; resumes carry no pause cause.
+        auto apply = [&](int kind, const auto& p, v1::PauseCause cause) {
+          if (st::Recording* r = find_recording(p.recording_id())) {
+            change(r, kind, p.tracks(), cause, p.cause_ref(), p.has_ack_time() ? &p.ack_time() : nullptr,
+                   p.ack_source());
+          }
+        };
+        if (e.has_recording_paused()) {
+          apply(kPause, e.recording_paused(), e.recording_paused().cause());
+        } else if (e.has_recording_stopped()) {
+          apply(kStop, e.recording_stopped(), e.recording_stopped().cause());
+        } else {
+          apply(kResume, e.recording_resumed(), v1::PAUSE_CAUSE_UNSPECIFIED);
+          count_capture_for_agent = true;
         }
         break;
       }
@@ -1105,6 +1102,7 @@ void ComplianceEngine::ApplyCallEvent(const Event& e, const std::string& call_id
           lawful = role_ok && purpose_ok;
         }
         a->set_lawful(a->refused() || lawful);
+        access_lawful = a->lawful();
         if (e.has_live_listen_started()) {
           st::Capture* cap = c.add_captures();
           cap->set_position(pos);
@@ -1144,42 +1142,27 @@ void ComplianceEngine::ApplyCallEvent(const Event& e, const std::string& call_id
                                      [](const Failing& f) { return std::string_view(f.rule) == "LC-AGT-2"; });
     }
     for (auto& [rule, reason] : stops) EmitStop(c, rule, reason, pos, ns);
+    call_start_ns = c.started_ns();
   }
   MarkDirty("c/", call_id);
 
   // Agent side effects (LC-PROP-1 counts, LC-AGT-2 captures, accesses).
   if (!new_agent.empty()) {
-    int64_t start_ns = ns;
-    {
-      std::shared_lock<std::shared_mutex> lock(sh.mu);
-      if (auto it = sh.calls.find(call_id); it != sh.calls.end()) start_ns = it->second.started_ns();
-    }
-    MutateAgent(new_agent, [&](st::Agent& a) { InsertSorted(a.mutable_handled_ns(), start_ns); });
+    MutateAgent(new_agent, [&](st::Agent& a) { InsertSorted(a.mutable_handled_ns(), call_start_ns); });
   }
   if (count_capture_for_agent && !recorded_agent.empty()) {
-    int64_t start_ns = ns;
-    {
-      std::shared_lock<std::shared_mutex> lock(sh.mu);
-      if (auto it = sh.calls.find(call_id); it != sh.calls.end()) start_ns = it->second.started_ns();
-    }
     MutateAgent(recorded_agent, [&](st::Agent& a) {
       a.set_captures(a.captures() + 1);
       if (!agent_in_window) a.add_captures_outside_window(pos);
       if (std::find(a.recorded_call_ids().begin(), a.recorded_call_ids().end(), call_id) == a.recorded_call_ids().end()) {
         a.add_recorded_call_ids(call_id);
-        InsertSorted(a.mutable_recorded_ns(), start_ns);
+        InsertSorted(a.mutable_recorded_ns(), call_start_ns);
       }
     });
   }
   if (!agents_of_call.empty()) {
     const bool refused = e.has_access_refused();
-    bool lawful = refused;
-    {
-      std::shared_lock<std::shared_mutex> lock(sh.mu);
-      if (auto it = sh.calls.find(call_id); it != sh.calls.end() && !it->second.accesses().empty()) {
-        lawful = it->second.accesses().rbegin()->lawful();
-      }
-    }
+    const bool lawful = access_lawful;
     for (const auto& ref : agents_of_call) {
       MutateAgent(ref, [&](st::Agent& a) {
         a.set_accesses(a.accesses() + 1);

@@ -358,7 +358,7 @@ class EventStoreImpl final : public EventStore {
   Status Submit(Writer* w);
   Status Prepare(Writer* w, std::string_view op);
   void ProcessGroup(const std::vector<Writer*>& group);
-  StatusOr<int64_t> LookupHead(const std::string& stream, bool use_cache);
+  StatusOr<int64_t> LookupHead(const std::string& stream);
   StatusOr<int64_t> ReadHeadFromDb(std::string_view stream) const;
   Status CheckExpected(const std::string& stream, int64_t expected, int64_t actual,
                        std::string_view op) const;
@@ -654,10 +654,8 @@ StatusOr<int64_t> EventStoreImpl::ReadHeadFromDb(std::string_view stream) const 
   return static_cast<int64_t>(GetU64BE(std::string_view(k.data() + stream.size() + 1, 8)));
 }
 
-StatusOr<int64_t> EventStoreImpl::LookupHead(const std::string& stream, bool use_cache) {
-  if (use_cache) {
-    if (auto v = cache_.Get(stream)) return *v;
-  }
+StatusOr<int64_t> EventStoreImpl::LookupHead(const std::string& stream) {
+  if (auto v = cache_.Get(stream)) return *v;
   return ReadHeadFromDb(stream);
 }
 
@@ -808,7 +806,7 @@ void EventStoreImpl::ProcessGroup(const std::vector<Writer*>& group) {
       if (auto it = heads.find(stream); it != heads.end()) {
         current[s] = it->second;
       } else {
-        auto head = LookupHead(stream, true);
+        auto head = LookupHead(stream);
         if (!head.ok()) {
           err = head.status();
           break;
