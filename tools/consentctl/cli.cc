@@ -1,5 +1,7 @@
 #include "cli.h"
 
+#include "consent/report.h"
+
 #include <unistd.h>
 
 #include <charconv>
@@ -96,6 +98,19 @@ void PrintError(const Context& ctx, std::string_view message) {
   line.push_back('\n');
   std::fflush(stdout);
   std::fwrite(line.data(), 1, line.size(), stderr);
+}
+
+std::optional<std::string> GetTimeOption(const ParsedArgs& parsed, std::string_view name,
+                                         std::optional<std::chrono::system_clock::time_point>* out) {
+  std::optional<std::string> text = parsed.get(name);
+  if (!text) return std::nullopt;
+  StatusOr<TimePoint> t = ParseTime(*text);
+  if (!t.ok()) {
+    return "option " + std::string(name) + " expects a time such as 2026-03-02T18:00:00Z or " +
+           "a date such as 2026-03-02, got \"" + *text + "\"";
+  }
+  *out = *t;
+  return std::nullopt;
 }
 
 int Fail(const Context& ctx, std::string_view message) {

@@ -90,6 +90,11 @@ std::optional<uint64_t> ParseUint(std::string_view text);
 std::optional<std::string> GetUintOption(const ParsedArgs& parsed, std::string_view name,
                                          uint64_t min, uint64_t* out);
 
+// Reads time option `name` (RFC 3339 "2026-03-02T18:00:00Z" or a date "2026-03-02") into *out.
+// Leaves *out alone when the option is absent. Returns a usage error message on a bad value.
+std::optional<std::string> GetTimeOption(const ParsedArgs& parsed, std::string_view name,
+                                         std::optional<std::chrono::system_clock::time_point>* out);
+
 // ---- Errors ---------------------------------------------------------------------------------
 
 // Prints "consentctl CMD: message" on stderr and returns kExitFailure.

@@ -31,20 +31,6 @@ constexpr OptionSpec kReportOptions[] = {
     {.name = "--to"},
 };
 
-// Parses time option `name` into *out; a usage error message on a bad value.
-std::optional<std::string> GetTimeOption(const ParsedArgs& parsed, std::string_view name,
-                                         std::optional<TimePoint>* out) {
-  std::optional<std::string> text = parsed.get(name);
-  if (!text) return std::nullopt;
-  StatusOr<TimePoint> t = ParseTime(*text);
-  if (!t.ok()) {
-    return "option " + std::string(name) + " expects a time such as 2026-03-02T18:00:00Z or " +
-           "a date such as 2026-03-02, got \"" + *text + "\"";
-  }
-  *out = *t;
-  return std::nullopt;
-}
-
 }  // namespace
 
 int RunReport(const Context& ctx, std::span<const std::string> args) {

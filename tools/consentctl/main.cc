@@ -21,6 +21,9 @@ int RunVerify(const Context& ctx, std::span<const std::string> args);
 int RunStats(const Context& ctx, std::span<const std::string> args);
 int RunDemo(const Context& ctx, std::span<const std::string> args);
 int RunReport(const Context& ctx, std::span<const std::string> args);
+int RunPurgePlan(const Context& ctx, std::span<const std::string> args);
+int RunHold(const Context& ctx, std::span<const std::string> args);
+int RunSubject(const Context& ctx, std::span<const std::string> args);
 
 namespace {
 
@@ -38,6 +41,12 @@ constexpr Command kCommands[] = {
      "simulate a contact-centre day into the store and print its audit report", RunDemo},
     {"report", "", "[--format table|json|csv] [--at TIME] [--from TIME] [--to TIME]",
      "print the audit report (verdicts by rule, objections, sampling, accesses)", RunReport},
+    {"purge-plan", "", "[--at TIME] [--horizon HOURS] [--all] [--format table|json|csv]",
+     "what to delete now, why and by when; legal holds and their reviews", RunPurgePlan},
+    {"hold", "", "place|review|release --id H [--reason T] [--case REF] [--owner REF] [--by REF] ...",
+     "record a legal hold, its review or its release", RunHold},
+    {"subject", "", "REF [--at TIME]",
+     "subject access export (calls, recordings, access log, documents, requests) as JSON", RunSubject},
 };
 
 const Command* FindCommand(std::string_view name) {

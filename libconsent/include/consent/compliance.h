@@ -37,7 +37,10 @@
 
 #include "consent/event_store.h"
 #include "consent/policy.h"
+#include "consent/retention.h"
 #include "consent/status.h"
+#include "consent/subject_index.h"
+#include "consent/verdict.h"
 #include "consent/v1/common.pb.h"
 
 namespace consent {
@@ -47,24 +50,6 @@ class ComplianceEngine;
 }  // namespace internal
 
 using TimePoint = std::chrono::system_clock::time_point;
-
-enum class Verdict {
-  kOk,             // the rule held
-  kViolated,       // the log proves the rule was broken
-  kUnverified,     // a needed fact is missing (e.g. the platform never acknowledged a pause)
-  kNotApplicable,  // the rule does not concern this subject (e.g. notice rules, call not recorded)
-  kPending,        // a deadline has not passed yet (a purge due within 24 h): no verdict yet
-};
-
-// "ok", "violated", "unverified", "not_applicable", "pending".
-std::string_view VerdictName(Verdict v);
-
-struct RuleVerdict {
-  std::string rule_id;             // "LC-OBJ-1"
-  Verdict verdict = Verdict::kNotApplicable;
-  std::string detail;              // one sentence a DPO can read
-  std::vector<uint64_t> evidence;  // positions of the events that prove the verdict
-};
 
 // A rule of the catalogue.
 struct RuleInfo {
@@ -197,7 +182,15 @@ struct AgentSummary {
   uint64_t accesses = 0;
   uint64_t accesses_refused = 0;
   uint64_t accesses_unlawful = 0;
-  // LC-AGT-2, LC-PROP-1 (rolling).
+  // Satisfaction surveys (LC-EVAL-2): answers attributed to the agent count; answers whose
+  // attributed cause is not the agent are excluded; unattributed answers wait for attribution.
+  uint64_t survey_answers = 0;
+  uint64_t survey_answers_counted = 0;
+  uint64_t survey_answers_excluded = 0;
+  std::optional<double> survey_score;  // mean of counted answers, score / max_score in [0, 1]
+  uint64_t analysis_documents = 0;
+  // LC-AGT-2, LC-PROP-1 (rolling), LC-EVAL-1 (documents applied a method shown first),
+  // LC-EVAL-3 (decisions about the agent).
   std::vector<RuleVerdict> rules;
 };
 
@@ -279,6 +272,10 @@ class Compliance {
   RecordingGate& gate() { return gate_; }
   const CallCompliance& calls() const { return calls_; }
   const AgentLedger& agents() const { return agents_; }
+  // Purge plan and verdicts on recordings, documents, holds, requests, answers, decisions.
+  const RetentionSchedule& retention() const { return retention_; }
+  // Subject access exports (LC-DSR-1).
+  const SubjectIndex& subjects() const { return subjects_; }
 
   // LC-PROP-2 over the 30 days ending at `at`.
   RecordingUse RecordingUseAt(TimePoint at) const;
@@ -302,6 +299,8 @@ class Compliance {
   RecordingGate gate_;
   CallCompliance calls_;
   AgentLedger agents_;
+  RetentionSchedule retention_;
+  SubjectIndex subjects_;
 };
 
 }  // namespace consent

@@ -10,6 +10,7 @@
 #include <set>
 
 #include "projections/engine.h"
+#include "projections/rule_support.h"
 
 namespace consent::internal {
 namespace {
@@ -27,43 +28,6 @@ constexpr int kTier2Items[] = {v1::NOTICE_ITEM_EXISTENCE,     v1::NOTICE_ITEM_CO
                                v1::NOTICE_ITEM_RECIPIENTS,    v1::NOTICE_ITEM_RETENTION,
                                v1::NOTICE_ITEM_RIGHT_TO_OBJECT, v1::NOTICE_ITEM_RIGHTS_OF_ACCESS_AND_RECTIFICATION,
                                v1::NOTICE_ITEM_RIGHT_TO_COMPLAIN_TO_CNIL};
-
-int Rank(Verdict v) {
-  switch (v) {
-    case Verdict::kViolated: return 4;
-    case Verdict::kUnverified: return 3;
-    case Verdict::kPending: return 2;
-    case Verdict::kOk: return 1;
-    case Verdict::kNotApplicable: return 0;
-  }
-  return 0;
-}
-
-// Accumulates the verdict of one rule from several findings: the worst wins, evidence adds up.
-struct Acc {
-  Verdict verdict = Verdict::kNotApplicable;
-  std::string detail;
-  std::vector<uint64_t> evidence;
-  int findings = 0;
-  void Add(Verdict v, const std::string& d, const std::vector<uint64_t>& ev) {
-    if (v != Verdict::kOk && v != Verdict::kNotApplicable) ++findings;
-    if (Rank(v) > Rank(verdict)) {
-      verdict = v;
-      detail = d;
-    }
-    if (v != Verdict::kOk && v != Verdict::kNotApplicable) {
-      for (uint64_t e : ev) {
-        if (e != 0) evidence.push_back(e);
-      }
-    }
-  }
-  void Ok(const std::string& d) {
-    if (verdict == Verdict::kNotApplicable) {
-      verdict = Verdict::kOk;
-      detail = d;
-    }
-  }
-};
 
 std::string Ms(int64_t ns) {
   const int64_t us = ns / 1000;
@@ -523,6 +487,7 @@ StatusOr<AgentSummary> ComplianceEngine::EvaluateAgent(std::string_view agent_re
     }
   }
   s.rules = {std::move(agt2), std::move(prop)};
+  AddRecordRules(a, at_ns, &s);
   return s;
 }
 

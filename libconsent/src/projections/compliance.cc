@@ -70,7 +70,7 @@ const std::vector<RuleInfo>& RuleCatalogue() {
       {"LC-DSR-2", "Erasure and objection requests answered and purged in time", "request"},
       {"LC-EVAL-1", "Evaluation method published and shown to the agent first", "agent"},
       {"LC-EVAL-2", "Survey answers not caused by the agent excluded from scores", "answer"},
-      {"LC-EVAL-3", "A self-evaluation is never the sole input to a decision", "document"},
+      {"LC-EVAL-3", "A self-evaluation is never the sole input to a decision", "decision"},
       {"LC-LIVE-1", "Live recording decision from all pre-recording rules", "gate"},
       {"LC-AUD-1", "Append-only, hash-chained log; verdicts recomputable", "store"},
   };
@@ -120,7 +120,8 @@ size_t AgentLedger::size() const { return engine_->AgentCount(); }
 // ---- Compliance ----------------------------------------------------------------------------
 
 Compliance::Compliance(std::unique_ptr<internal::ComplianceEngine> engine)
-    : engine_(std::move(engine)), gate_(engine_.get()), calls_(engine_.get()), agents_(engine_.get()) {}
+    : engine_(std::move(engine)), gate_(engine_.get()), calls_(engine_.get()), agents_(engine_.get()),
+      retention_(engine_.get()), subjects_(engine_.get()) {}
 
 Compliance::~Compliance() { engine_->StopLive(); }
 

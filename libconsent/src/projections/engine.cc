@@ -143,6 +143,17 @@ void ComplianceEngine::Clear() {
   lines_.clear();
   recording_calls_.clear();
   transfers_.clear();
+  {
+    std::unique_lock<std::shared_mutex> records(records_mu_);
+    documents_.clear();
+    holds_.clear();
+    requests_.clear();
+    answers_.clear();
+    decisions_.clear();
+    methods_.clear();
+    subjects_.clear();
+    subject_calls_.clear();
+  }
   dirty_.clear();
   position_.store(0);
   committed_position_ = 0;
@@ -197,11 +208,29 @@ Status ComplianceEngine::Load() {
           recording_calls_[id] = std::string(value);
         } else if (kind == "t") {
           transfers_[id] = std::string(value);
+        } else if (kind == "d") {
+          if (!take(&documents_[id])) return false;
+        } else if (kind == "h") {
+          if (!take(&holds_[id])) return false;
+        } else if (kind == "q") {
+          if (!take(&requests_[id])) return false;
+        } else if (kind == "s") {
+          if (!take(&answers_[id])) return false;
+        } else if (kind == "x") {
+          if (!take(&decisions_[id])) return false;
+        } else if (kind == "m") {
+          if (!take(&methods_[id])) return false;
+        } else if (kind == "p") {
+          if (!take(&subjects_[id])) return false;
         }
         return true;
       }));
   CONSENT_RETURN_IF_ERROR(parse_error);
   for (const auto& [id, r] : registrations_) RefreshRegistrationSnapshot(id);
+  world.unlock();
+  for (size_t i = 0; i < kCallShards; ++i) {
+    for (const auto& [id, c] : call_shards_[i].calls) IndexCall(c);
+  }
   position_.store(checkpoint);
   committed_position_ = checkpoint;
   return Status();
@@ -242,6 +271,18 @@ Status ComplianceEngine::Commit() {
         if (auto it = recording_calls_.find(id); it != recording_calls_.end()) b.Put(key, it->second);
       } else if (kind == "t") {
         if (auto it = transfers_.find(id); it != transfers_.end()) b.Put(key, it->second);
+      } else {
+        std::shared_lock<std::shared_mutex> records(records_mu_);
+        auto put = [&](const auto& map) {
+          if (auto it = map.find(id); it != map.end()) b.Put(key, Serialize(it->second));
+        };
+        if (kind == "d") put(documents_);
+        else if (kind == "h") put(holds_);
+        else if (kind == "q") put(requests_);
+        else if (kind == "s") put(answers_);
+        else if (kind == "x") put(decisions_);
+        else if (kind == "m") put(methods_);
+        else if (kind == "p") put(subjects_);
       }
     }
   }
@@ -272,6 +313,19 @@ std::vector<std::pair<std::string, std::string>> ComplianceEngine::DumpState() c
     for (const auto& [id, l] : lines_) out.emplace_back("l/" + id, Serialize(l));
     for (const auto& [id, c] : recording_calls_) out.emplace_back("rc/" + id, c);
     for (const auto& [id, c] : transfers_) out.emplace_back("t/" + id, c);
+  }
+  {
+    std::shared_lock<std::shared_mutex> lock(records_mu_);
+    auto dump = [&](const char* kind, const auto& map) {
+      for (const auto& [id, m] : map) out.emplace_back(kind + id, Serialize(m));
+    };
+    dump("d/", documents_);
+    dump("h/", holds_);
+    dump("q/", requests_);
+    dump("s/", answers_);
+    dump("x/", decisions_);
+    dump("m/", methods_);
+    dump("p/", subjects_);
   }
   std::sort(out.begin(), out.end());
   return out;
@@ -501,14 +555,46 @@ void ComplianceEngine::Apply(const Event& e) {
     case P::kRecordingPurged: {
       std::string call = e.recording_purged().call_id();
       if (call.empty()) call = CallForRecording(e.recording_purged().recording_id());
-      if (!call.empty()) ApplyCallEvent(e, call);
+      if (!call.empty()) {
+        ApplyCallEvent(e, call);
+        NotePurgeUnderHolds(call, e.recording_purged().recording_id(), "", e.position(), ToNs(e.occur_time()));
+      }
       break;
     }
     case P::kRetentionOverridden: {
-      const std::string call = CallForRecording(e.retention_overridden().recording_id());
+      const auto& p = e.retention_overridden();
+      if (!p.document_id().empty()) {
+        ApplyRecordEvent(e);
+        break;
+      }
+      std::string call = p.call_id();
+      if (call.empty()) call = CallForRecording(p.recording_id());
       if (!call.empty()) ApplyCallEvent(e, call);
       break;
     }
+    case P::kDerivedArtefactCreated: {
+      std::string call = e.derived_artefact_created().call_id();
+      if (call.empty()) call = CallForRecording(e.derived_artefact_created().recording_id());
+      if (!call.empty()) ApplyCallEvent(e, call);
+      break;
+    }
+    case P::kAnalysisDocumentCreated:
+    case P::kAnalysisDocumentAmended:
+    case P::kAnalysisDocumentPurged:
+    case P::kDecisionRecorded:
+    case P::kSurveyAnswered:
+    case P::kCauseAttributed:
+    case P::kEvaluationMethodPublished:
+    case P::kLegalHoldPlaced:
+    case P::kLegalHoldReviewed:
+    case P::kLegalHoldReleased:
+    case P::kSubjectRequestReceived:
+    case P::kSubjectRequestExtended:
+    case P::kSubjectRequestFulfilled:
+    case P::kSubjectIdentitySealed:
+    case P::kSubjectErased:
+      ApplyRecordEvent(e);
+      break;
     default:
       break;  // facts these projections do not read
   }
@@ -671,6 +757,8 @@ void ComplianceEngine::ApplyAgentEvent(const Event& e) {
         for (int it : p.items()) inf->add_items(static_cast<v1::NoticeItem>(it));
         inf->set_evaluation_method_shown(!p.evaluation_method_id().empty() ||
                                          HasTrack(p.items(), v1::NOTICE_ITEM_EVALUATION_METHOD));
+        inf->set_evaluation_method_id(p.evaluation_method_id());
+        inf->set_evaluation_method_version(p.evaluation_method_version());
         inf->set_ns(p.has_acknowledged_time() ? ToNs(p.acknowledged_time()) : ns);
         inf->set_position(pos);
         for (const auto& w : p.announced_windows()) {
@@ -1007,6 +1095,30 @@ void ComplianceEngine::ApplyCallEvent(const Event& e, const std::string& call_id
           cp->set_artefact_id(p.artefact_id());
           cp->set_stored_position(pos);
           cp->set_stored_ns(ns);
+          cp->set_content_hash(p.content_hash());
+          cp->set_storage_ref(p.storage_ref());
+          if (!p.artefact_id().empty()) {
+            for (const auto& other : r->copies()) {
+              if (other.artefact_id() == p.artefact_id() && other.artefact_kind() != 0) {
+                cp->set_artefact_kind(other.artefact_kind());
+                break;
+              }
+            }
+          }
+        }
+        break;
+      }
+      case P::kDerivedArtefactCreated: {
+        const auto& p = e.derived_artefact_created();
+        if (st::Recording* r = find_recording(p.recording_id())) {
+          st::Copy* cp = r->add_copies();
+          cp->set_copy_id(p.copy_id());
+          cp->set_artefact_id(p.artefact_id());
+          cp->set_stored_position(pos);
+          cp->set_stored_ns(ns);
+          cp->set_content_hash(p.content_hash());
+          cp->set_storage_ref(p.storage_ref());
+          cp->set_artefact_kind(p.kind());
         }
         break;
       }
@@ -1014,20 +1126,41 @@ void ComplianceEngine::ApplyCallEvent(const Event& e, const std::string& call_id
         const auto& p = e.recording_purged();
         if (st::Recording* r = find_recording(p.recording_id())) {
           for (auto& cp : *r->mutable_copies()) {
-            if ((p.copy_id().empty() || cp.copy_id() == p.copy_id()) && cp.purged_position() == 0) {
-              cp.set_purged_position(pos);
-              cp.set_purged_ns(ns);
-              cp.set_receipt(!p.content_hash().empty() && !p.storage_receipt().empty());
+            const bool same_copy = (p.copy_id().empty() || cp.copy_id() == p.copy_id()) &&
+                                   (p.copy_id().empty() || cp.artefact_id() == p.artefact_id());
+            // A later receipt completes a purge recorded without one (LC-RET-4).
+            if (same_copy && (cp.purged_position() == 0 || !cp.receipt())) {
+              const bool receipt = !p.content_hash().empty() && !p.storage_receipt().empty();
+              if (cp.purged_position() == 0) {
+                cp.set_purged_position(pos);
+                cp.set_purged_ns(ns);
+              } else if (receipt) {
+                cp.set_purged_position(pos);  // the receipt completes it now
+                cp.set_purged_ns(ns);
+              }
+              cp.set_receipt(receipt);
+              cp.set_purge_reason(p.reason());
+              cp.set_purge_cause_ref(p.cause_ref());
             }
           }
         }
         break;
       }
-      case P::kRetentionOverridden:
-        if (st::Recording* r = find_recording(e.retention_overridden().recording_id())) {
-          if (!e.retention_overridden().ground().empty()) r->set_override_position(pos);
+      case P::kRetentionOverridden: {
+        const auto& p = e.retention_overridden();
+        if (st::Recording* r = find_recording(p.recording_id())) {
+          if (!p.ground().empty()) {
+            r->set_override_position(pos);
+            st::Override* o = r->add_overrides();
+            o->set_cause_ref(p.cause_ref());
+            o->set_artefact_id(p.artefact_id());
+            if (p.has_keep_until_time()) o->set_keep_until_ns(ToNs(p.keep_until_time()));
+            o->set_position(pos);
+            o->set_ns(ns);
+          }
         }
         break;
+      }
       case P::kScreenCaptureStarted:
         c.add_screen_capture_positions(pos);
         break;
@@ -1145,6 +1278,10 @@ void ComplianceEngine::ApplyCallEvent(const Event& e, const std::string& call_id
     call_start_ns = c.started_ns();
   }
   MarkDirty("c/", call_id);
+  if (e.has_call_started() || !new_agent.empty()) {
+    std::shared_lock<std::shared_mutex> lock(sh.mu);
+    if (auto it = sh.calls.find(call_id); it != sh.calls.end()) IndexCall(it->second);
+  }
 
   // Agent side effects (LC-PROP-1 counts, LC-AGT-2 captures, accesses).
   if (!new_agent.empty()) {

@@ -16,11 +16,13 @@
 #include <mutex>
 #include <shared_mutex>
 #include <string>
+#include <map>
 #include <unordered_map>
 #include <unordered_set>
 #include <vector>
 
 #include "consent/compliance.h"
+#include "consent/retention.h"
 #include "projections/state.pb.h"
 
 namespace consent::internal {
@@ -30,7 +32,7 @@ namespace st = consent::internal::state;
 inline constexpr size_t kCallShards = 64;
 inline constexpr size_t kAgentShards = 16;
 inline constexpr const char* kProjectionName = "compliance";
-inline constexpr const char* kStateFormat = "compliance-state-1";
+inline constexpr const char* kStateFormat = "compliance-state-2";
 
 // Nanoseconds since the Unix epoch.
 int64_t ToNs(const google::protobuf::Timestamp& t);
@@ -154,6 +156,19 @@ class ComplianceEngine {
   size_t AgentCount() const;
   RecordingUse EvaluateRecordingUse(TimePoint at) const;
 
+  // Retention, evaluation and rights views (retention.cc, records.cc, subjects.cc).
+  RetentionPlan PlanRetention(TimePoint at, const PlanOptions& options) const;
+  void ForEachRecordVerdicts(TimePoint at, RecordKind kind,
+                             const std::function<bool(const RecordVerdicts&)>& fn) const;
+  StatusOr<SubjectExport> ExportSubject(std::string_view subject_ref, TimePoint at) const;
+  std::vector<std::string> SubjectsOf(std::string_view call_id) const;
+  // LC-DSR-1/2 verdict of one request at at_ns (retention.cc).
+  RecordVerdicts EvaluateRequest(const st::Request& q, int64_t at_ns, const Policy& policy,
+                                 const std::vector<st::Hold>& holds,
+                                 const std::map<std::string, st::Document>& documents) const;
+  // Surveys, documents, LC-EVAL-1 and LC-EVAL-3 of an agent's summary (retention.cc).
+  void AddRecordRules(const st::Agent& a, int64_t at_ns, AgentSummary* s) const;
+
   // ---- Used by the rule evaluators (gate.cc, call_rules.cc) --------------------------------
   CallFacts GetCallFacts(std::string_view call_id, int64_t now_ns) const;
   AgentFacts GetAgentFacts(std::string_view agent_ref, const RegistrationFacts& reg, int64_t now_ns) const;
@@ -175,6 +190,13 @@ class ComplianceEngine {
   void ApplyCallEvent(const Event& e, const std::string& call_id);
   void ApplyWorldEvent(const Event& e);
   void ApplyAgentEvent(const Event& e);
+  // Documents, holds, requests, survey answers, decisions, methods, subjects (records.cc).
+  void ApplyRecordEvent(const Event& e);
+  // A copy purged while a hold covering it was active: recorded on the hold (LC-RET-3).
+  void NotePurgeUnderHolds(const std::string& call_id, const std::string& recording_id,
+                           const std::string& document_id, uint64_t pos, int64_t ns);
+  // Adds `call_id` to the subject index of its callers and agents (records_mu_ taken inside).
+  void IndexCall(const st::Call& c);
   Status Commit();
   Status FoldRange(uint64_t to, uint64_t* folded);
   void Clear();
@@ -220,6 +242,19 @@ class ComplianceEngine {
   // recording id -> call id; new leg call id -> previous leg call id.
   std::unordered_map<std::string, std::string> recording_calls_;     // GUARDED_BY(world_mu_)
   std::unordered_map<std::string, std::string> transfers_;           // GUARDED_BY(world_mu_)
+
+  // Records (records.cc): documents, holds, requests, answers, decisions, evaluation methods and
+  // subjects, under their own lock so the gate's readers never wait for them.
+  mutable std::shared_mutex records_mu_;
+  std::map<std::string, st::Document> documents_;  // GUARDED_BY(records_mu_)
+  std::map<std::string, st::Hold> holds_;          // GUARDED_BY(records_mu_)
+  std::map<std::string, st::Request> requests_;    // GUARDED_BY(records_mu_)
+  std::map<std::string, st::Answer> answers_;      // GUARDED_BY(records_mu_)
+  std::map<std::string, st::Decision> decisions_;  // GUARDED_BY(records_mu_)
+  std::map<std::string, st::Method> methods_;      // GUARDED_BY(records_mu_)
+  std::map<std::string, st::Subject> subjects_;    // GUARDED_BY(records_mu_)
+  // Derived, not persisted (rebuilt by Load from the calls): subject or agent ref -> call ids.
+  std::unordered_map<std::string, std::vector<std::string>> subject_calls_;  // GUARDED_BY(records_mu_)
 
   // Dirty keys since the last commit (folder only).
   std::unordered_set<std::string> dirty_;
