@@ -575,7 +575,9 @@ RuleVerdict Eval1(const st::Document& d, const std::map<std::string, st::Method>
   uint64_t shown = 0;
   if (agent != nullptr) {
     for (const auto& inf : agent->informed()) {
-      if (inf.evaluation_method_id() == d.method_id() && inf.evaluation_method_version() == d.method_version() &&
+      // A version of 0 in AgentInformed shows the method as published at that time.
+      if (inf.evaluation_method_id() == d.method_id() &&
+          (inf.evaluation_method_version() == d.method_version() || inf.evaluation_method_version() == 0) &&
           inf.ns() <= d.created_ns()) {
         shown = inf.position();
       }
