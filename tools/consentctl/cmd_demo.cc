@@ -20,7 +20,9 @@
 #include "cli.h"
 #include "consent/compliance.h"
 #include "consent/event_store.h"
+#include "consent/ledger.h"
 #include "consent/report.h"
+#include "consent/retention.h"
 #include "consent/simulator.h"
 
 namespace consent::cli {
@@ -59,6 +61,90 @@ std::string SummaryText(const SimulationSummary& s, const SimulationOptions& o) 
            std::to_string(s.last_position) + ")";
   }
   out += "\n\n";
+  return out;
+}
+
+std::string FromHex(const std::string& hex) {
+  std::string out;
+  for (size_t i = 0; i + 1 < hex.size(); i += 2) out.push_back(static_cast<char>(std::stoi(hex.substr(i, 2), nullptr, 16)));
+  return out;
+}
+
+// Six months later: the host's purge job. A legal hold is placed on a few of the day's calls
+// the day after; then, for every purge the plan lists as due around the six-month deadline, the
+// job records the deletion with its receipt through the Ledger — except a few it misses (left
+// overdue) and a few whose storage system returned no receipt. Returns the time to judge at.
+StatusOr<std::string> SimulatePurgeJob(EventStore* store, TimePoint day, const SimulationSummary& summary,
+                                       TimePoint* judge_at) {
+  CONSENT_ASSIGN_OR_RETURN(auto ledger, Ledger::Create(store));
+  const TimePoint deadline_day = AddCalendarMonths(day, 6);
+  *judge_at = deadline_day + std::chrono::days(3);
+  std::string out;
+  // A legal hold over three recorded calls of the day, placed the next morning.
+  {
+    ComplianceOptions copt;
+    copt.persist = false;
+    CONSENT_ASSIGN_OR_RETURN(auto c, Compliance::Open(store, copt));
+    CONSENT_RETURN_IF_ERROR(c->CatchUp().status());
+    Event hold;
+    auto* p = hold.mutable_legal_hold_placed();
+    p->set_hold_id("hold-demo-" + FormatTime(day).substr(0, 10));
+    c->calls().ForEach(day + std::chrono::days(1), [&](const CallVerdicts& v) {
+      if (v.recorded && v.started >= day && p->scope().call_ids_size() < 3) p->mutable_scope()->add_call_ids(v.call_id);
+      return p->scope().call_ids_size() < 3;
+    });
+    p->set_reason("customer complaint escalated to litigation");
+    p->set_case_reference("CASE-" + std::to_string(summary.calls));
+    p->set_owner_ref("legal-counsel-1");
+    *p->mutable_next_review_time() = ToTimestamp(day + std::chrono::days(60));
+    *hold.mutable_occur_time() = ToTimestamp(day + std::chrono::hours(33));
+    if (p->scope().call_ids_size() > 0) {
+      auto placed = ledger->Record(hold);
+      if (!placed.ok()) return placed.status();
+      out += "  legal hold " + p->hold_id() + " placed on " + std::to_string(p->scope().call_ids_size()) +
+             " calls (reviewed every 90 days)\n";
+    }
+  }
+  ComplianceOptions copt;
+  copt.persist = false;
+  CONSENT_ASSIGN_OR_RETURN(auto c, Compliance::Open(store, copt));
+  CONSENT_RETURN_IF_ERROR(c->CatchUp().status());
+  PlanOptions po;
+  po.horizon = std::chrono::hours(24 * 3);
+  const RetentionPlan plan = c->retention().Plan(deadline_day, po);
+  uint64_t purged = 0, missed = 0, no_receipt = 0, n = 0;
+  for (const PurgeItem& item : plan.items) {
+    if (item.state != PurgeState::kDue && item.state != PurgeState::kOverdue) continue;
+    if (item.target == PurgeTarget::kDocument) continue;
+    ++n;
+    if (n % 19 == 0) {  // the job missed it: overdue at the judging time
+      ++missed;
+      continue;
+    }
+    Event e;
+    auto* p = e.mutable_recording_purged();
+    p->set_recording_id(item.recording_id);
+    p->set_artefact_id(item.artefact_id);
+    p->set_copy_id(item.copy_id);
+    p->set_call_id(item.call_id);
+    p->set_reason(item.reason);
+    p->set_cause_ref(item.cause_ref);
+    if (n % 23 != 0) {
+      p->set_content_hash(FromHex(item.content_hash_hex));
+      p->set_storage_receipt("del-" + item.copy_id);
+    } else {
+      ++no_receipt;
+    }
+    const TimePoint when = item.due - std::chrono::hours(2) > deadline_day - std::chrono::days(3)
+                               ? item.due - std::chrono::hours(2)
+                               : deadline_day;
+    *e.mutable_occur_time() = ToTimestamp(when);
+    auto r = ledger->Record(e);
+    if (!r.ok()) return r.status();
+    ++purged;
+  }
+  out += "  purge job: " + std::to_string(purged) + " copies deleted (" + std::to_string(no_receipt) +
+         " without a storage receipt), " + std::to_string(missed) + " missed\n";
   return out;
 }
 
@@ -125,6 +211,26 @@ int RunDemo(const Context& ctx, std::span<const std::string> args) {
   }
   PrintError(ctx, "simulated in " + Seconds(summary->elapsed) + ", projections and report in " +
                       Seconds(report_time));
+
+  // Six months later: retention. The report at that time shows due, overdue and held purges.
+  TimePoint later;
+  StatusOr<std::string> job = SimulatePurgeJob(store->get(), day, *summary, &later);
+  if (!job.ok()) return Fail(ctx, job.status());
+  ComplianceOptions lopt;
+  lopt.clock = [later] { return later; };
+  StatusOr<std::unique_ptr<Compliance>> lc = Compliance::Open(store->get(), lopt);
+  if (!lc.ok()) return Fail(ctx, lc.status());
+  if (auto f = (*lc)->CatchUp(); !f.ok()) return Fail(ctx, f.status());
+  ropt.at = later;
+  StatusOr<AuditReport> later_report = BuildReport(**lc, **store, ropt);
+  if (!later_report.ok()) return Fail(ctx, later_report.status());
+  std::string tail = "\n==== Six months later: " + FormatTime(later) + " ====\n" + *job + "\n";
+  tail += FormatReport(*later_report, ReportFormat::kTable, fopt);
+  tail += "\nWhat to delete now, and why:\n  consentctl --db " + ctx.db_path + " purge-plan --at " + FormatTime(later) +
+          "\nA caller's access export:\n  consentctl --db " + ctx.db_path + " subject REF --at " + FormatTime(later) + "\n";
+  if (std::fwrite(tail.data(), 1, tail.size(), stdout) != tail.size()) {
+    return Fail(ctx, "writing to standard output failed");
+  }
   return kExitOk;
 }
 

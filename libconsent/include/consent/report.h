@@ -164,6 +164,13 @@ struct AuditReport {
   std::vector<RoleCount> unlawful_by_role;
   std::vector<RegistrationRow> registrations;
   bool store_figures = false;  // built with the store (recordings, accesses by role)
+  // The purge plan at `at` (RetentionSchedule::Plan, default options): counts, and the holds.
+  struct Retention {
+    uint64_t overdue = 0, due = 0, awaiting_receipt = 0, held = 0, scheduled = 0, done = 0;
+    uint64_t recordings = 0, documents = 0;
+    uint64_t holds_active = 0, holds_review_overdue = 0;
+    std::vector<PurgeItem> overdue_examples;  // at most ReportOptions::max_examples
+  } retention;
 };
 
 // Builds the report from the projections alone. The engine must have folded the log

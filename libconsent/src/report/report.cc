@@ -242,7 +242,40 @@ Built Build(const Compliance& compliance, const ReportOptions& options) {
                      }
                      return x.agent_ref < y.agent_ref;
                    });
+  // Rules attached to recordings, documents, holds, requests, answers and decisions. LC-EVAL-1
+  // is reported per agent (RULES.md, "Where verdicts attach"), not per document.
+  for (RecordKind kind : {RecordKind::kRecording, RecordKind::kDocument, RecordKind::kHold, RecordKind::kRequest,
+                          RecordKind::kAnswer, RecordKind::kDecision}) {
+    compliance.retention().ForEach(r.at, kind, [&](const RecordVerdicts& rv) {
+      for (const RuleVerdict& v : rv.rules) {
+        if (kind == RecordKind::kDocument && v.rule_id == "LC-EVAL-1") continue;
+        tallies.Add(v, rv.id, RecordKindName(kind));
+      }
+      return true;
+    });
+  }
   r.rules = tallies.Finish();
+  {
+    const RetentionPlan plan = compliance.retention().Plan(r.at);
+    auto& ret = r.retention;
+    ret.overdue = plan.overdue;
+    ret.due = plan.due;
+    ret.awaiting_receipt = plan.awaiting_receipt;
+    ret.held = plan.held;
+    ret.scheduled = plan.scheduled;
+    ret.done = plan.done;
+    ret.recordings = plan.recordings;
+    ret.documents = plan.documents;
+    for (const HoldStatus& h : plan.holds) {
+      if (h.active) ++ret.holds_active;
+      if (h.review_overdue) ++ret.holds_review_overdue;
+    }
+    for (const PurgeItem& i : plan.items) {
+      if (i.state == PurgeState::kOverdue && ret.overdue_examples.size() < options.max_examples) {
+        ret.overdue_examples.push_back(i);
+      }
+    }
+  }
 
   // Registrations, and the one whose policy the report prints: most calls, then id order.
   uint64_t best_calls = 0;
@@ -502,6 +535,16 @@ std::string ToJson(const AuditReport& r) {
   JsonRoles(w, "unlawful_by_role", r.unlawful_by_role);
   w.EndObject();
 
+  w.BeginObject("retention");
+  w.Uint("overdue", r.retention.overdue);
+  w.Uint("due", r.retention.due);
+  w.Uint("awaiting_receipt", r.retention.awaiting_receipt);
+  w.Uint("held", r.retention.held);
+  w.Uint("done", r.retention.done);
+  w.Uint("holds_active", r.retention.holds_active);
+  w.Uint("holds_review_overdue", r.retention.holds_review_overdue);
+  w.EndObject();
+
   w.BeginArray("registrations");
   for (const RegistrationRow& reg : r.registrations) {
     w.BeginObject();
@@ -753,6 +796,18 @@ std::string ToTable(const AuditReport& r, bool color) {
   tb.Field("Unlawful (granted)",
            t.accesses_unlawful > 0 ? tb.Red(std::to_string(t.accesses_unlawful)) : "0");
   if (r.store_figures) tb.Field("  by role", Fit(RoleList(r.unlawful_by_role), kWidth - 28));
+
+  tb.Heading("Retention (purge plan at the evaluation time)");
+  const auto& ret = r.retention;
+  tb.Field("Purges overdue", ret.overdue > 0 ? tb.Red(std::to_string(ret.overdue)) : "0");
+  tb.Field("Due now", std::to_string(ret.due));
+  tb.Field("Awaiting receipt", std::to_string(ret.awaiting_receipt));
+  tb.Field("Held (legal hold)", std::to_string(ret.held));
+  tb.Field("Completed with receipts", std::to_string(ret.done));
+  tb.Field("Legal holds active", std::to_string(ret.holds_active) +
+                                     (ret.holds_review_overdue ? " (" + std::to_string(ret.holds_review_overdue) +
+                                                                     " past review)" : ""));
+  for (const PurgeItem& i : ret.overdue_examples) tb.Line("  " + Fit(i.Describe(), kWidth - 2));
 
   tb.Heading("Registrations");
   if (r.registrations.empty()) tb.Line("  none");
