@@ -486,28 +486,26 @@ std::vector<BadFact> BadFacts() {
   };
 
   // ---- Analysis documents ----
-  t.push_back({"a document without document_id",
-               doc_with([](auto& f) { f.set_document_id(""); }), kInvalid, "document_id",
-               "\"document_id\" is required", "CreateAnalysisDocument:"});
+  t.push_back({"a document without document_id", doc_with([](auto& f) { f.set_document_id(""); }),
+               kInvalid, "document_id", "\"document_id\" is required", "CreateAnalysisDocument:"});
   t.push_back({"a document without registration_id",
                doc_with([](auto& f) { f.set_registration_id(""); }), kInvalid, "registration_id",
                "\"registration_id\" is required", "CreateAnalysisDocument(document \"d-new\")"});
-  t.push_back({"a document without content", doc_with([](auto& f) { f.clear_content(); }),
-               kInvalid, "content.kind", "ANALYSIS_DOCUMENT_KIND_UNSPECIFIED"});
+  t.push_back({"a document without content", doc_with([](auto& f) { f.clear_content(); }), kInvalid,
+               "content.kind", "ANALYSIS_DOCUMENT_KIND_UNSPECIFIED"});
   t.push_back({"a document without its agent",
                doc_with([](auto& f) { f.mutable_content()->set_agent_ref(""); }), kInvalid,
                "content.agent_ref", "\"content.agent_ref\" is required"});
   t.push_back({"a document without its evaluator",
                doc_with([](auto& f) { f.mutable_content()->set_evaluator_ref(""); }), kInvalid,
                "content.evaluator_ref", "\"content.evaluator_ref\" is required"});
-  t.push_back({"a self-evaluation written by someone else",
-               doc_with([](auto& f) {
+  t.push_back({"a self-evaluation written by someone else", doc_with([](auto& f) {
                  f.mutable_content()->set_kind(v1::ANALYSIS_DOCUMENT_KIND_SELF_EVALUATION);
                }),
                kInvalid, "content.evaluator_ref", "is not content.agent_ref \"a-1\""});
   t.push_back({"a score without its criterion code",
-               doc_with([](auto& f) { f.mutable_content()->add_scores()->set_score(1); }),
-               kInvalid, "content.scores[1].criterion_code",
+               doc_with([](auto& f) { f.mutable_content()->add_scores()->set_score(1); }), kInvalid,
+               "content.scores[1].criterion_code",
                "\"content.scores[1].criterion_code\" is required"});
   t.push_back({"an evaluated call without call_id",
                doc_with([](auto& f) { f.mutable_content()->add_calls(); }), kInvalid,
@@ -579,11 +577,10 @@ std::vector<BadFact> BadFacts() {
                "unknown call"});
 
   // ---- Recording purges ----
-  t.push_back({"a purge without recording_id",
-               [](Ledger& l) {
-                 return l.PurgeRecording(Purge("primary", "", "", "", ""), At(700));
-               },
-               kInvalid, "recording_id", "\"recording_id\" is required"});
+  t.push_back(
+      {"a purge without recording_id",
+       [](Ledger& l) { return l.PurgeRecording(Purge("primary", "", "", "", ""), At(700)); },
+       kInvalid, "recording_id", "\"recording_id\" is required"});
   t.push_back({"a purge without copy_id",
                [](Ledger& l) { return l.PurgeRecording(Purge("", "", ""), At(700)); }, kInvalid,
                "copy_id", "\"copy_id\" is required"});
@@ -601,21 +598,19 @@ std::vector<BadFact> BadFacts() {
                  return l.PurgeRecording(f, At(700));
                },
                kInvalid, "reason", "PURGE_REASON_UNSPECIFIED"});
-  t.push_back({"a purge of an unknown recording",
-               [](Ledger& l) {
-                 return l.PurgeRecording(Purge("primary", "", "", "", "r-404"), At(700));
-               },
-               kContradicts, "recording_id", "unknown recording \"r-404\""});
+  t.push_back(
+      {"a purge of an unknown recording",
+       [](Ledger& l) { return l.PurgeRecording(Purge("primary", "", "", "", "r-404"), At(700)); },
+       kContradicts, "recording_id", "unknown recording \"r-404\""});
   t.push_back({"a purge of a copy never stored",
                [](Ledger& l) { return l.PurgeRecording(Purge("archive", "", ""), At(700)); },
                kContradicts, "copy_id",
                "unknown copy \"archive\" of recording \"r-1\" (no RecordingStored)",
                "PurgeRecording(call \"c-1\")"});
-  t.push_back({"a purge of an artefact copy never stored",
-               [](Ledger& l) {
-                 return l.PurgeRecording(Purge("t-primary", "", "", "t-404"), At(700));
-               },
-               kContradicts, "copy_id", "unknown copy \"t-primary\" of artefact \"t-404\""});
+  t.push_back(
+      {"a purge of an artefact copy never stored",
+       [](Ledger& l) { return l.PurgeRecording(Purge("t-primary", "", "", "t-404"), At(700)); },
+       kContradicts, "copy_id", "unknown copy \"t-primary\" of artefact \"t-404\""});
   t.push_back({"a purge whose hash is not the stored copy's",
                [](Ledger& l) {
                  return l.PurgeRecording(Purge("primary", std::string(32, '\x99'), "rcpt"),
@@ -624,8 +619,7 @@ std::vector<BadFact> BadFacts() {
                kContradicts, "content_hash", "content_hash is not the stored", "", true});
   t.push_back({"a purge of an artefact copy whose hash is not the stored one",
                [](Ledger& l) {
-                 return l.PurgeRecording(Purge("t-primary", kHashPrimary, "rcpt", "t-1"),
-                                         At(700));
+                 return l.PurgeRecording(Purge("t-primary", kHashPrimary, "rcpt", "t-1"), At(700));
                },
                kContradicts, "content_hash", "artefact \"t-1\"", "", true});
 
@@ -637,14 +631,12 @@ std::vector<BadFact> BadFacts() {
       return l.OverrideRetention(f, At(700));
     };
   };
-  t.push_back({"an override without target",
-               override_with([](auto& f) { f.set_recording_id(""); }), kInvalid, "recording_id",
-               "a target is required", "OverrideRetention:"});
+  t.push_back({"an override without target", override_with([](auto& f) { f.set_recording_id(""); }),
+               kInvalid, "recording_id", "a target is required", "OverrideRetention:"});
   t.push_back({"an override of a recording and a document at once",
                override_with([](auto& f) { f.set_document_id("d-1"); }), kInvalid, "document_id",
                "exactly one target"});
-  t.push_back({"an override of a document with an artefact",
-               override_with([](auto& f) {
+  t.push_back({"an override of a document with an artefact", override_with([](auto& f) {
                  f.set_recording_id("");
                  f.set_document_id("d-1");
                  f.set_artefact_id("t-1");
@@ -653,22 +645,21 @@ std::vector<BadFact> BadFacts() {
   t.push_back({"an override of a recording without call_id",
                override_with([](auto& f) { f.set_call_id(""); }), kInvalid, "call_id",
                "\"call_id\" is required"});
-  t.push_back({"an override without cause_ref",
-               override_with([](auto& f) { f.set_cause_ref(""); }), kInvalid, "cause_ref",
-               "\"cause_ref\" is required", "OverrideRetention(call \"c-1\")"});
+  t.push_back({"an override without cause_ref", override_with([](auto& f) { f.set_cause_ref(""); }),
+               kInvalid, "cause_ref", "\"cause_ref\" is required",
+               "OverrideRetention(call \"c-1\")"});
   t.push_back({"an override without ground", override_with([](auto& f) { f.set_ground(""); }),
                kInvalid, "ground", "\"ground\" is required"});
   t.push_back({"an override without its decider",
-               override_with([](auto& f) { f.set_decided_by_ref(""); }), kInvalid,
-               "decided_by_ref", "\"decided_by_ref\" is required"});
+               override_with([](auto& f) { f.set_decided_by_ref(""); }), kInvalid, "decided_by_ref",
+               "\"decided_by_ref\" is required"});
   t.push_back({"an override of an unknown recording",
                override_with([](auto& f) { f.set_recording_id("r-404"); }), kContradicts,
                "recording_id", "unknown recording"});
   t.push_back({"an override of an unknown artefact",
                override_with([](auto& f) { f.set_artefact_id("t-404"); }), kContradicts,
                "artefact_id", "unknown artefact \"t-404\""});
-  t.push_back({"an override of an unknown document",
-               override_with([](auto& f) {
+  t.push_back({"an override of an unknown document", override_with([](auto& f) {
                  f.set_recording_id("");
                  f.set_call_id("");
                  f.set_document_id("d-404");
@@ -690,17 +681,17 @@ std::vector<BadFact> BadFacts() {
   t.push_back({"a decision without agent", decision_with([](auto& f) { f.set_agent_ref(""); }),
                kInvalid, "agent_ref", "\"agent_ref\" is required"});
   t.push_back({"a decision without kind",
-               decision_with([](auto& f) { f.set_kind(v1::DECISION_KIND_UNSPECIFIED); }),
-               kInvalid, "kind", "DECISION_KIND_UNSPECIFIED"});
+               decision_with([](auto& f) { f.set_kind(v1::DECISION_KIND_UNSPECIFIED); }), kInvalid,
+               "kind", "DECISION_KIND_UNSPECIFIED"});
   t.push_back({"a decision without its decider",
-               decision_with([](auto& f) { f.set_decided_by_ref(""); }), kInvalid,
-               "decided_by_ref", "\"decided_by_ref\" is required"});
+               decision_with([](auto& f) { f.set_decided_by_ref(""); }), kInvalid, "decided_by_ref",
+               "\"decided_by_ref\" is required"});
   t.push_back({"a decision resting on nothing",
                decision_with([](auto& f) { f.clear_document_ids(); }), kInvalid, "document_ids",
                "at least one input"});
   t.push_back({"a decision naming an empty document id",
-               decision_with([](auto& f) { f.add_document_ids(""); }), kInvalid,
-               "document_ids[1]", "\"document_ids[1]\" is required"});
+               decision_with([](auto& f) { f.add_document_ids(""); }), kInvalid, "document_ids[1]",
+               "\"document_ids[1]\" is required"});
 
   // ---- Surveys ----
   auto answer_with = [](std::function<void(v1::SurveyAnswered&)> change) {
@@ -722,9 +713,8 @@ std::vector<BadFact> BadFacts() {
   t.push_back({"an answer on a scale without maximum",
                answer_with([](auto& f) { f.set_max_score(0); }), kInvalid, "max_score",
                "max_score > 0"});
-  t.push_back({"an answer scored above the scale",
-               answer_with([](auto& f) { f.set_score(6); }), kInvalid, "score",
-               "score 6 is outside 0..5"});
+  t.push_back({"an answer scored above the scale", answer_with([](auto& f) { f.set_score(6); }),
+               kInvalid, "score", "score 6 is outside 0..5"});
   t.push_back({"an answer scored below zero", answer_with([](auto& f) { f.set_score(-1); }),
                kInvalid, "score", "outside 0..5"});
   t.push_back({"an answer recorded twice", answer_with([](auto& f) { f.set_answer_id("s-1"); }),
@@ -740,11 +730,10 @@ std::vector<BadFact> BadFacts() {
                  return l.AttributeCause(Cause("s-1", v1::SURVEY_CAUSE_UNSPECIFIED), At(700));
                },
                kInvalid, "cause", "SURVEY_CAUSE_UNSPECIFIED"});
-  t.push_back({"a cause attributed to an unknown answer",
-               [](Ledger& l) {
-                 return l.AttributeCause(Cause("s-404", v1::SURVEY_CAUSE_AGENT), At(700));
-               },
-               kContradicts, "answer_id", "unknown survey answer"});
+  t.push_back(
+      {"a cause attributed to an unknown answer",
+       [](Ledger& l) { return l.AttributeCause(Cause("s-404", v1::SURVEY_CAUSE_AGENT), At(700)); },
+       kContradicts, "answer_id", "unknown survey answer"});
 
   // ---- Evaluation methods ----
   auto method_with = [](std::function<void(v1::EvaluationMethodPublished&)> change) {
@@ -758,8 +747,8 @@ std::vector<BadFact> BadFacts() {
                method_with([](auto& f) { f.mutable_criteria(1)->set_code(""); }), kInvalid,
                "criteria[1].code", "\"criteria[1].code\" is required"});
   t.push_back({"a criterion code used twice",
-               method_with([](auto& f) { f.mutable_criteria(1)->set_code("GREET-1"); }),
-               kInvalid, "criteria[1].code", "already used by criteria[0]"});
+               method_with([](auto& f) { f.mutable_criteria(1)->set_code("GREET-1"); }), kInvalid,
+               "criteria[1].code", "already used by criteria[0]"});
   t.push_back({"a criterion whose scale is upside down",
                method_with([](auto& f) { f.mutable_criteria(0)->set_min_score(5); }), kInvalid,
                "criteria[0].max_score", "below min_score 5"});
@@ -786,8 +775,7 @@ std::vector<BadFact> BadFacts() {
                "owner_ref", "\"owner_ref\" is required"});
   t.push_back({"a hold over nothing", hold_with([](auto& f) { f.clear_scope(); }), kInvalid,
                "scope", "\"scope\" is required"});
-  t.push_back({"a hold reviewed before it is placed",
-               hold_with([](auto& f) {
+  t.push_back({"a hold reviewed before it is placed", hold_with([](auto& f) {
                  *f.mutable_next_review_time() = ToTimestamp(kT0 + seconds(699));
                }),
                kInvalid, "next_review_time", "is before occur_time"});
@@ -802,12 +790,11 @@ std::vector<BadFact> BadFacts() {
                },
                kInvalid, "reviewed_by_ref", "\"reviewed_by_ref\" is required"});
   t.push_back({"a review of a hold never placed",
-               [](Ledger& l) { return l.ReviewLegalHold(Review("h-404"), At(700)); },
-               kContradicts, "hold_id", "hold \"h-404\" is not active",
-               "ReviewLegalHold(hold \"h-404\")"});
+               [](Ledger& l) { return l.ReviewLegalHold(Review("h-404"), At(700)); }, kContradicts,
+               "hold_id", "hold \"h-404\" is not active", "ReviewLegalHold(hold \"h-404\")"});
   t.push_back({"a review of a released hold",
-               [](Ledger& l) { return l.ReviewLegalHold(Review("h-old"), At(700)); },
-               kContradicts, "hold_id", "hold \"h-old\" is not active", "", true});
+               [](Ledger& l) { return l.ReviewLegalHold(Review("h-old"), At(700)); }, kContradicts,
+               "hold_id", "hold \"h-old\" is not active", "", true});
   t.push_back({"a release without releaser",
                [](Ledger& l) {
                  auto f = Release("h-1");
@@ -834,9 +821,8 @@ std::vector<BadFact> BadFacts() {
       return l.ReceiveSubjectRequest(f, At(700));
     };
   };
-  t.push_back({"a request without request_id",
-               request_with([](auto& f) { f.set_request_id(""); }), kInvalid, "request_id",
-               "\"request_id\" is required"});
+  t.push_back({"a request without request_id", request_with([](auto& f) { f.set_request_id(""); }),
+               kInvalid, "request_id", "\"request_id\" is required"});
   t.push_back({"a request without kind",
                request_with([](auto& f) { f.set_kind(v1::REQUEST_KIND_UNSPECIFIED); }), kInvalid,
                "kind", "REQUEST_KIND_UNSPECIFIED", "ReceiveSubjectRequest(request \"q-new\")"});
@@ -879,8 +865,8 @@ std::vector<BadFact> BadFacts() {
                kContradicts, "request_id", "already fulfilled", "", true});
   t.push_back({"a fulfilment without outcome",
                [](Ledger& l) {
-                 return l.FulfilSubjectRequest(
-                     Fulfilment("q-1", v1::REQUEST_OUTCOME_UNSPECIFIED), At(700));
+                 return l.FulfilSubjectRequest(Fulfilment("q-1", v1::REQUEST_OUTCOME_UNSPECIFIED),
+                                               At(700));
                },
                kInvalid, "outcome", "REQUEST_OUTCOME_UNSPECIFIED"});
   t.push_back({"a refusal without ground",

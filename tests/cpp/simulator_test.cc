@@ -175,13 +175,13 @@ TEST_CASE("SimulateDay's summary matches the events it appended") {
 // Independent counts of the evaluation and retention facts of a log.
 struct RetentionCounts {
   std::map<std::string, uint64_t> by_type;
-  uint64_t self_evaluations = 0, long_free_text = 0, method_v2 = 0, without_receipt = 0,
-           late = 0, decisions_on_self_only = 0;
+  uint64_t self_evaluations = 0, long_free_text = 0, method_v2 = 0, without_receipt = 0, late = 0,
+           decisions_on_self_only = 0;
 };
 
 RetentionCounts CountRetention(const std::vector<Event>& events) {
   RetentionCounts n;
-  std::map<std::string, bool> self_docs;  // document_id -> self-evaluation
+  std::map<std::string, bool> self_docs;      // document_id -> self-evaluation
   std::map<std::string, TimePoint> triggers;  // objection id or call id -> when
   for (const Event& e : events) {
     ++n.by_type[std::string(PayloadTypeName(e))];
@@ -266,8 +266,7 @@ TEST_CASE("SimulateDay leaves evaluations, surveys and retention out when told t
   CHECK(n.by_type["EvaluationMethodPublished"] == 1);
   for (const char* type :
        {"AnalysisDocumentCreated", "DecisionRecorded", "SurveyAnswered", "CauseAttributed",
-        "DerivedArtefactCreated", "RecordingPurged", "LegalHoldPlaced",
-        "SubjectRequestReceived"}) {
+        "DerivedArtefactCreated", "RecordingPurged", "LegalHoldPlaced", "SubjectRequestReceived"}) {
     CAPTURE(type);
     CHECK(n.by_type[type] == 0);
   }

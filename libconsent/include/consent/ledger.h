@@ -376,8 +376,7 @@ class Ledger {
   // Requires hold_id and reviewed_by_ref; next_review_time, when set, not before occur_time.
   // kFailedPrecondition ("hold "h-1" is not active") when the hold was never placed or is
   // released.
-  StatusOr<Recorded> ReviewLegalHold(const v1::LegalHoldReviewed& fact,
-                                     const FactOptions& options);
+  StatusOr<Recorded> ReviewLegalHold(const v1::LegalHoldReviewed& fact, const FactOptions& options);
   // Requires hold_id, released_by_ref and reason. kFailedPrecondition as ReviewLegalHold.
   StatusOr<Recorded> ReleaseLegalHold(const v1::LegalHoldReleased& fact,
                                       const FactOptions& options);

@@ -373,8 +373,8 @@ Verdict CheckRepeatedPurge(const PurgeState& p, const std::string& what, const s
                            const std::string& receipt) {
   if (!p.receipted) return std::nullopt;
   if (HasReceipt(hash, receipt) && hash == p.receipt_hash && receipt == p.storage_receipt) {
-    Problem same = Contradiction("storage_receipt", "already purged with this receipt",
-                                 p.receipt_position);
+    Problem same =
+        Contradiction("storage_receipt", "already purged with this receipt", p.receipt_position);
     same.same_as_earlier = true;
     return same;
   }
@@ -396,16 +396,19 @@ std::string CopyName(const std::string& recording_id, const std::string& artefac
 // text over the LC-DATA-2 limit is evidence the projections judge.
 Verdict CheckContent(const v1::AnalysisDocumentContent& c) {
   if (auto v = First(
-          [&] { return RequireEnum(c.kind(), "content.kind", "ANALYSIS_DOCUMENT_KIND_UNSPECIFIED"); },
+          [&] {
+            return RequireEnum(c.kind(), "content.kind", "ANALYSIS_DOCUMENT_KIND_UNSPECIFIED");
+          },
           [&] { return Require(c.agent_ref(), "content.agent_ref"); },
           [&] { return Require(c.evaluator_ref(), "content.evaluator_ref"); })) {
     return v;
   }
-  if (c.kind() == v1::ANALYSIS_DOCUMENT_KIND_SELF_EVALUATION && c.evaluator_ref() != c.agent_ref()) {
-    return Invalid("content.evaluator_ref",
-                   "a self-evaluation is written by the agent it evaluates: content.evaluator_ref " +
-                       Quote(c.evaluator_ref()) + " is not content.agent_ref " +
-                       Quote(c.agent_ref()));
+  if (c.kind() == v1::ANALYSIS_DOCUMENT_KIND_SELF_EVALUATION &&
+      c.evaluator_ref() != c.agent_ref()) {
+    return Invalid(
+        "content.evaluator_ref",
+        "a self-evaluation is written by the agent it evaluates: content.evaluator_ref " +
+            Quote(c.evaluator_ref()) + " is not content.agent_ref " + Quote(c.agent_ref()));
   }
   for (int i = 0; i < c.scores_size(); ++i) {
     if (c.scores(i).criterion_code().empty()) {
@@ -445,10 +448,10 @@ Verdict ActiveHold(const StreamState& s, const std::string& id) {
     return Contradiction("hold_id", "hold " + Quote(id) + " is not active (no LegalHoldPlaced)");
   }
   if (s.hold_released) {
-    return Contradiction("hold_id",
-                         "hold " + Quote(id) + " is not active: released (" +
-                             At(s.hold_released_position) + ")",
-                         s.hold_released_position);
+    return Contradiction(
+        "hold_id",
+        "hold " + Quote(id) + " is not active: released (" + At(s.hold_released_position) + ")",
+        s.hold_released_position);
   }
   return std::nullopt;
 }
@@ -982,10 +985,10 @@ const FactSpec kFacts[] = {
      },
      [](const StreamState& s, const Event&) -> Verdict {
        if (s.document_created) {
-         return Contradiction("document_id",
-                              "analysis document already exists (" +
-                                  At(s.document_created_position) + ")",
-                              s.document_created_position);
+         return Contradiction(
+             "document_id",
+             "analysis document already exists (" + At(s.document_created_position) + ")",
+             s.document_created_position);
        }
        return std::nullopt;
      }},
@@ -1000,10 +1003,10 @@ const FactSpec kFacts[] = {
      [](const StreamState& s, const Event&) -> Verdict {
        if (auto v = KnownDocument(s)) return v;
        if (s.document_purge.purged) {
-         return Contradiction("document_id",
-                              "analysis document was purged (" +
-                                  At(s.document_purge.first_position) + ")",
-                              s.document_purge.first_position);
+         return Contradiction(
+             "document_id",
+             "analysis document was purged (" + At(s.document_purge.first_position) + ")",
+             s.document_purge.first_position);
        }
        return std::nullopt;
      }},
@@ -1032,11 +1035,10 @@ const FactSpec kFacts[] = {
                               it->second);
        }
        if (auto it = r->copies.find({f.artefact_id(), f.copy_id()}); it != r->copies.end()) {
-         return Contradiction(
-             "copy_id",
-             CopyName(f.recording_id(), f.artefact_id(), f.copy_id()) + " is already stored (" +
-                 At(it->second.stored_position) + ")",
-             it->second.stored_position);
+         return Contradiction("copy_id",
+                              CopyName(f.recording_id(), f.artefact_id(), f.copy_id()) +
+                                  " is already stored (" + At(it->second.stored_position) + ")",
+                              it->second.stored_position);
        }
        return std::nullopt;
      }},
@@ -1046,9 +1048,10 @@ const FactSpec kFacts[] = {
      [](const Event& e) { return To("agent", e.decision_recorded().agent_ref(), "agent_ref"); },
      [](const Event& e) -> Verdict {
        const auto& f = e.decision_recorded();
-       if (auto v = First([&] { return Require(f.decision_id(), "decision_id"); },
-                          [&] { return RequireEnum(f.kind(), "kind", "DECISION_KIND_UNSPECIFIED"); },
-                          [&] { return Require(f.decided_by_ref(), "decided_by_ref"); })) {
+       if (auto v =
+               First([&] { return Require(f.decision_id(), "decision_id"); },
+                     [&] { return RequireEnum(f.kind(), "kind", "DECISION_KIND_UNSPECIFIED"); },
+                     [&] { return Require(f.decided_by_ref(), "decided_by_ref"); })) {
          return v;
        }
        // LC-EVAL-3 (a self-evaluation as sole input) is judged by the projections; a decision
@@ -1210,8 +1213,7 @@ const FactSpec kFacts[] = {
      },
      [](const StreamState& s, const Event&) -> Verdict {
        if (s.hold_placed) {
-         return Contradiction("hold_id",
-                              "hold already exists (" + At(s.hold_placed_position) + ")",
+         return Contradiction("hold_id", "hold already exists (" + At(s.hold_placed_position) + ")",
                               s.hold_placed_position);
        }
        return std::nullopt;
@@ -1253,7 +1255,8 @@ const FactSpec kFacts[] = {
          return v;
        }
        if (f.subject_kind() != v1::PARTY_CALLER && f.subject_kind() != v1::PARTY_AGENT) {
-         return Invalid("subject_kind", "field \"subject_kind\" must be PARTY_CALLER or PARTY_AGENT");
+         return Invalid("subject_kind",
+                        "field \"subject_kind\" must be PARTY_CALLER or PARTY_AGENT");
        }
        return std::nullopt;
      },
@@ -1286,8 +1289,8 @@ const FactSpec kFacts[] = {
          const uint64_t earlier = s.extension_positions.back();
          return Contradiction("extension_months",
                               "request " + Quote(f.request_id()) + " is already extended by " +
-                                  std::to_string(s.extension_months) + " month(s) (" +
-                                  At(earlier) + "); " + std::to_string(f.extension_months()) +
+                                  std::to_string(s.extension_months) + " month(s) (" + At(earlier) +
+                                  "); " + std::to_string(f.extension_months()) +
                                   " more would exceed the 2 months LC-DSR-1 allows",
                               earlier);
        }
@@ -1303,8 +1306,9 @@ const FactSpec kFacts[] = {
        if ((f.outcome() == v1::REQUEST_OUTCOME_REFUSED ||
             f.outcome() == v1::REQUEST_OUTCOME_PARTIALLY_GRANTED) &&
            f.refusal_ground().empty()) {
-         return Invalid("refusal_ground", "field \"refusal_ground\" is required when the outcome is " +
-                                              v1::RequestOutcome_Name(f.outcome()));
+         return Invalid("refusal_ground",
+                        "field \"refusal_ground\" is required when the outcome is " +
+                            v1::RequestOutcome_Name(f.outcome()));
        }
        return std::nullopt;
      },
@@ -1355,12 +1359,12 @@ bool KeepsState(std::string_view stream) {
 
 std::string DescribeStream(std::string_view stream) {
   static constexpr std::pair<std::string_view, std::string_view> kNouns[] = {
-      {"call", "call"},     {"registration", "registration"},
-      {"notice", "notice"}, {"method", "evaluation method"},
-      {"line", "line"},     {"queue", "queue"},
-      {"agent", "agent"},   {"team", "team"},
+      {"call", "call"},         {"registration", "registration"},
+      {"notice", "notice"},     {"method", "evaluation method"},
+      {"line", "line"},         {"queue", "queue"},
+      {"agent", "agent"},       {"team", "team"},
       {"document", "document"}, {"answer", "answer"},
-      {"hold", "hold"},     {"request", "request"},
+      {"hold", "hold"},         {"request", "request"},
       {"subject", "subject"}};
   const std::string_view category = StreamCategory(stream);
   for (const auto& [cat, noun] : kNouns) {

@@ -142,8 +142,8 @@ struct StreamState {
   // request-<id>
   bool request_received = false;
   uint64_t request_received_position = 0;
-  uint32_t extension_months = 0;                   // total over all extensions
-  std::vector<uint64_t> extension_positions;       // in log order
+  uint32_t extension_months = 0;              // total over all extensions
+  std::vector<uint64_t> extension_positions;  // in log order
   bool request_fulfilled = false;
   uint64_t request_fulfilled_position = 0;
 

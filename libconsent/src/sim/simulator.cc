@@ -709,7 +709,8 @@ void Simulator::PlanCalls() {
     c->index = k;
     c->id = Id("c", *c);
     c->rng = Rng(Derive(options_.seed, static_cast<uint64_t>(day_ / kDay), k + 1));
-    c->extra = Rng(Derive(Derive(options_.seed, 0xE7A1), static_cast<uint64_t>(day_ / kDay), k + 1));
+    c->extra =
+        Rng(Derive(Derive(options_.seed, 0xE7A1), static_cast<uint64_t>(day_ / kDay), k + 1));
     Rng& r = c->rng;
     double u = r.Unit() * queue_total;
     c->queue = &kQueues[0];
@@ -1437,11 +1438,14 @@ void Simulator::PlanAfterStore(Call& c, const std::string& recording_id) {
   if (options_.evaluations) {
     if (x.Chance(0.35)) {
       const Ms at = now_ + x.Between(30, 240) * kMinute;
-      Schedule(at, [this, cp, recording_id, at] { return CreateDocument(*cp, recording_id, false, at); });
+      Schedule(at, [this, cp, recording_id, at] {
+        return CreateDocument(*cp, recording_id, false, at);
+      });
     }
     if (x.Chance(0.08)) {
       const Ms at = now_ + x.Between(60, 300) * kMinute;
-      Schedule(at, [this, cp, recording_id, at] { return CreateDocument(*cp, recording_id, true, at); });
+      Schedule(
+          at, [this, cp, recording_id, at] { return CreateDocument(*cp, recording_id, true, at); });
     }
   }
 }
@@ -1538,9 +1542,9 @@ void Simulator::PlanSurvey(Call& c) {
   const Ms at = now_ + x.Between(5, 60) * kMinute;
   const int32_t score = static_cast<int32_t>(x.Between(0, 5));
   // Poor scores are examined: the cause is attributed by a quality analyst.
-  static constexpr v1::SurveyCause kCauses[] = {
-      v1::SURVEY_CAUSE_AGENT,   v1::SURVEY_CAUSE_NETWORK, v1::SURVEY_CAUSE_CARRIER,
-      v1::SURVEY_CAUSE_PRODUCT, v1::SURVEY_CAUSE_POLICY,  v1::SURVEY_CAUSE_UNKNOWN};
+  static constexpr v1::SurveyCause kCauses[] = {v1::SURVEY_CAUSE_AGENT,   v1::SURVEY_CAUSE_NETWORK,
+                                                v1::SURVEY_CAUSE_CARRIER, v1::SURVEY_CAUSE_PRODUCT,
+                                                v1::SURVEY_CAUSE_POLICY,  v1::SURVEY_CAUSE_UNKNOWN};
   const v1::SurveyCause cause = kCauses[x.Index(std::size(kCauses))];
   const Ms attributed_at = at + x.Between(60, 180) * kMinute;
   Call* cp = &c;
@@ -1637,8 +1641,8 @@ Status Simulator::RecordSubjectRequests() {
     const std::string subject = agent ? cp->agent_ref : cp->caller_ref;
     f.set_subject_ref(subject);
     f.set_subject_kind(agent ? v1::PARTY_AGENT : v1::PARTY_CALLER);
-    CONSENT_RETURN_IF_ERROR(Check(
-        ledger_->ReceiveSubjectRequest(f, Opts(received, dpo, "dpo", "gdpr-register/1.0"))));
+    CONSENT_RETURN_IF_ERROR(
+        Check(ledger_->ReceiveSubjectRequest(f, Opts(received, dpo, "dpo", "gdpr-register/1.0"))));
     ++summary_.subject_requests;
     const Ms answer_at = received + 3 * kHour;
     if (i == 2) {
