@@ -789,6 +789,13 @@ std::vector<BadFact> BadFacts() {
                  return l.ReviewLegalHold(f, At(700));
                },
                kInvalid, "reviewed_by_ref", "\"reviewed_by_ref\" is required"});
+  t.push_back({"a review planning the next one in the past",
+               [](Ledger& l) {
+                 auto f = Review("h-1");
+                 *f.mutable_next_review_time() = ToTimestamp(kT0 + seconds(10));
+                 return l.ReviewLegalHold(f, At(700));
+               },
+               kInvalid, "next_review_time", "is before occur_time"});
   t.push_back({"a review of a hold never placed",
                [](Ledger& l) { return l.ReviewLegalHold(Review("h-404"), At(700)); }, kContradicts,
                "hold_id", "hold \"h-404\" is not active", "ReviewLegalHold(hold \"h-404\")"});
@@ -1012,6 +1019,81 @@ TEST_CASE("A document purge receipt is idempotent too") {
       Ok(l.PurgeAnalysisDocument(DocumentPurge("d-1", kHashDocument, "rcpt-d1"), At(702)));
   CHECK_FALSE(completed.deduplicated);
   CHECK(completed.revision == 2);
+}
+
+TEST_CASE("Artefact copies are purged and overridden like the recording's own copies") {
+  Fixture fx;
+  Ledger& l = *fx.ledger;
+  // A second copy of the transcript, stored later.
+  v1::RecordingStored backup;
+  backup.set_call_id("c-1");
+  backup.set_recording_id("r-1");
+  backup.set_artefact_id("t-1");
+  backup.set_copy_id("t-backup");
+  backup.set_content_hash(kHashTranscript);
+  Ok(l.StoreRecording(backup, At(700)));
+  Ok(l.PurgeRecording(Purge("t-backup", kHashTranscript, "rcpt-tb", "t-1"), At(701)));
+  // The same copy id under the recording itself is another copy, never stored.
+  auto own = l.PurgeRecording(Purge("t-backup", "", ""), At(702));
+  CHECK(own.status().code() == StatusCode::kFailedPrecondition);
+  CHECK(own.status().context().field == "copy_id");
+
+  auto keep = RecordingOverride();
+  keep.set_artefact_id("t-1");
+  *keep.mutable_keep_until_time() = ToTimestamp(kT0 + seconds(365 * 86400));
+  const Recorded r = Ok(l.OverrideRetention(keep, At(703)));
+  CHECK(r.stream == "call-c-1");
+  CHECK(fx.Read(r.position).retention_overridden().artefact_id() == "t-1");
+  CONSENT_CHECK_OK(fx.store->Verify());
+}
+
+TEST_CASE("Two Ledgers racing the same purge receipt record it once") {
+  Fixture fx;
+  auto other = Ledger::Create(fx.store.get());
+  REQUIRE(other.ok());
+  const Recorded a = Ok(
+      fx.ledger->PurgeRecording(Purge("primary", kHashPrimary, "rcpt-1"), AtWithId(700, Id('a'))));
+  // The other Ledger has never seen the call: it folds it and finds the receipt.
+  const Recorded b = Ok(
+      (*other)->PurgeRecording(Purge("primary", kHashPrimary, "rcpt-1"), AtWithId(701, Id('b'))));
+  CHECK(b.deduplicated);
+  CHECK(b.position == a.position);
+  CHECK(fx.store->HeadPosition() == a.position);
+}
+
+TEST_CASE("StreamForFact names the missing routing field of each new fact") {
+  struct Case {
+    std::function<void(Event&)> set;
+    std::string field;
+  };
+  const std::vector<Case> cases = {
+      {[](Event& e) { e.mutable_analysis_document_created(); }, "document_id"},
+      {[](Event& e) { e.mutable_analysis_document_amended(); }, "document_id"},
+      {[](Event& e) { e.mutable_analysis_document_purged(); }, "document_id"},
+      {[](Event& e) { e.mutable_derived_artefact_created(); }, "call_id"},
+      {[](Event& e) { e.mutable_decision_recorded(); }, "agent_ref"},
+      {[](Event& e) { e.mutable_survey_answered(); }, "answer_id"},
+      {[](Event& e) { e.mutable_cause_attributed(); }, "answer_id"},
+      {[](Event& e) { e.mutable_recording_purged(); }, "call_id"},
+      {[](Event& e) { e.mutable_retention_overridden(); }, "recording_id"},
+      {[](Event& e) { e.mutable_legal_hold_placed(); }, "hold_id"},
+      {[](Event& e) { e.mutable_legal_hold_reviewed(); }, "hold_id"},
+      {[](Event& e) { e.mutable_legal_hold_released(); }, "hold_id"},
+      {[](Event& e) { e.mutable_subject_request_received(); }, "request_id"},
+      {[](Event& e) { e.mutable_subject_request_extended(); }, "request_id"},
+      {[](Event& e) { e.mutable_subject_request_fulfilled(); }, "request_id"},
+      {[](Event& e) { e.mutable_subject_identity_sealed(); }, "subject_ref"},
+      {[](Event& e) { e.mutable_subject_erased(); }, "subject_ref"},
+  };
+  for (const Case& c : cases) {
+    Event e;
+    c.set(e);
+    CAPTURE(PayloadTypeName(e));
+    auto stream = StreamForFact(e);
+    REQUIRE_FALSE(stream.ok());
+    CHECK(stream.status().code() == StatusCode::kInvalidArgument);
+    CHECK(stream.status().context().field == c.field);
+  }
 }
 
 TEST_CASE("Extensions of a subject request total at most two months") {
