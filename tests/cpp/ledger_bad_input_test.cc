@@ -447,10 +447,10 @@ std::vector<BadFact> BadFacts() {
                [](Ledger& l) {
                  Event e;
                  *e.mutable_occur_time() = ToTimestamp(kT0);
-                 e.mutable_recording_purged()->set_recording_id("r-1");
+                 e.mutable_annotation_added()->set_text("note");
                  return l.Record(e);
                },
-               C::kUnimplemented, "payload", "RecordingPurged"});
+               C::kUnimplemented, "payload", "AnnotationAdded"});
 
   // ---- Contradicts the log: kFailedPrecondition ----
   t.push_back({"a fact about an unknown call",

@@ -370,11 +370,11 @@ TEST_CASE("StreamForFact routes every fact the Ledger records to its entity's st
   CHECK(missing.status().code() == StatusCode::kInvalidArgument);
   CHECK(missing.status().context().field == "call_id");
 
-  Event purge;
-  purge.mutable_recording_purged()->set_recording_id("r");
-  auto later = StreamForFact(purge);
+  Event note;
+  note.mutable_annotation_added()->set_text("n");
+  auto later = StreamForFact(note);
   CHECK(later.status().code() == StatusCode::kUnimplemented);
-  CHECK(later.status().message().find("RecordingPurged") != std::string::npos);
+  CHECK(later.status().message().find("AnnotationAdded") != std::string::npos);
 
   CHECK(StreamForFact(Event()).status().code() == StatusCode::kInvalidArgument);
 }

@@ -172,6 +172,118 @@ TEST_CASE("SimulateDay's summary matches the events it appended") {
   }
 }
 
+// Independent counts of the evaluation and retention facts of a log.
+struct RetentionCounts {
+  std::map<std::string, uint64_t> by_type;
+  uint64_t self_evaluations = 0, long_free_text = 0, method_v2 = 0, without_receipt = 0, late = 0,
+           decisions_on_self_only = 0;
+};
+
+RetentionCounts CountRetention(const std::vector<Event>& events) {
+  RetentionCounts n;
+  std::map<std::string, bool> self_docs;      // document_id -> self-evaluation
+  std::map<std::string, TimePoint> triggers;  // objection id or call id -> when
+  for (const Event& e : events) {
+    ++n.by_type[std::string(PayloadTypeName(e))];
+    const TimePoint t = FromTimestamp(e.occur_time());
+    if (e.has_objection_raised()) triggers[e.objection_raised().objection_id()] = t;
+    if (e.has_private_call_flagged()) triggers[e.private_call_flagged().call_id()] = t;
+    if (e.has_analysis_document_created()) {
+      const auto& c = e.analysis_document_created().content();
+      const bool self = c.kind() == v1::ANALYSIS_DOCUMENT_KIND_SELF_EVALUATION;
+      self_docs[e.analysis_document_created().document_id()] = self;
+      if (self) ++n.self_evaluations;
+      if (c.free_text().size() > 500) ++n.long_free_text;
+      if (c.evaluation_method_version() == 2) ++n.method_v2;
+    }
+    if (e.has_decision_recorded()) {
+      const auto& d = e.decision_recorded();
+      if (d.other_input_refs().empty() && d.document_ids_size() == 1 &&
+          self_docs[d.document_ids(0)]) {
+        ++n.decisions_on_self_only;
+      }
+    }
+    if (e.has_recording_purged()) {
+      const auto& p = e.recording_purged();
+      if (p.content_hash().empty() || p.storage_receipt().empty()) ++n.without_receipt;
+      auto it = triggers.find(p.cause_ref());
+      REQUIRE(it != triggers.end());
+      if (t - it->second > std::chrono::hours(24)) ++n.late;
+    }
+  }
+  return n;
+}
+
+TEST_CASE("SimulateDay records evaluations, surveys, purges, a hold and subject requests") {
+  TempDir dir;
+  auto store = OpenCountingStore(dir.sub("s"));
+  const SimulationSummary s = Simulate(store.get(), Small(1500));
+  RetentionCounts n = CountRetention(ReadAllEvents(*store));
+
+  CHECK(n.by_type["EvaluationMethodPublished"] == 2);
+  CHECK(n.by_type["AnalysisDocumentCreated"] == s.documents);
+  CHECK(n.self_evaluations == s.self_evaluations);
+  CHECK(n.by_type["DecisionRecorded"] == s.decisions);
+  CHECK(n.by_type["SurveyAnswered"] == s.survey_answers);
+  CHECK(n.by_type["CauseAttributed"] == s.cause_attributions);
+  CHECK(n.by_type["DerivedArtefactCreated"] == s.artefacts);
+  CHECK(n.by_type["RecordingPurged"] == s.purges);
+  CHECK(n.without_receipt == s.purges_without_receipt);
+  CHECK(n.late == s.purges_late);
+  CHECK(n.by_type["LegalHoldPlaced"] == s.legal_holds);
+  CHECK(n.by_type["SubjectRequestReceived"] == s.subject_requests);
+
+  // The day holds each case the rules judge.
+  CHECK(s.documents > s.self_evaluations);
+  CHECK(s.self_evaluations > 0);
+  CHECK(n.long_free_text > 0);
+  CHECK(n.method_v2 > 0);
+  CHECK(s.decisions > 1);
+  CHECK(n.decisions_on_self_only == 1);
+  CHECK(s.survey_answers > s.cause_attributions);
+  CHECK(s.cause_attributions > 0);
+  CHECK(s.artefacts > 0);
+  CHECK(s.purges > s.purges_late);
+  CHECK(s.purges_late > 0);
+  CHECK(s.purges_without_receipt >= 1);  // the first purge's copies (one or two)
+  CHECK(s.purges_without_receipt <= 2);
+  CHECK(s.legal_holds == 1);
+  CHECK(s.subject_requests == 3);
+  CHECK(n.by_type["SubjectRequestExtended"] == 1);
+  CHECK(n.by_type["SubjectRequestFulfilled"] == 2);
+  CHECK(n.by_type["LegalHoldPlaced"] == 1);
+}
+
+TEST_CASE("SimulateDay leaves evaluations, surveys and retention out when told to") {
+  TempDir dir;
+  auto store = OpenCountingStore(dir.sub("s"));
+  SimulationOptions o = Small(300);
+  o.evaluations = false;
+  o.surveys = false;
+  o.retention = false;
+  const SimulationSummary s = Simulate(store.get(), o);
+  RetentionCounts n = CountRetention(ReadAllEvents(*store));
+  CHECK(n.by_type["EvaluationMethodPublished"] == 1);
+  for (const char* type :
+       {"AnalysisDocumentCreated", "DecisionRecorded", "SurveyAnswered", "CauseAttributed",
+        "DerivedArtefactCreated", "RecordingPurged", "LegalHoldPlaced", "SubjectRequestReceived"}) {
+    CAPTURE(type);
+    CHECK(n.by_type[type] == 0);
+  }
+  CHECK(s.documents + s.survey_answers + s.purges + s.artefacts + s.subject_requests == 0);
+
+  // The calls play the same with or without them.
+  TempDir dir2;
+  auto full = OpenCountingStore(dir2.sub("s"));
+  const SimulationSummary f = Simulate(full.get(), Small(300));
+  CHECK(f.calls == s.calls);
+  CHECK(f.recordings == s.recordings);
+  CHECK(f.gate_allowed == s.gate_allowed);
+  CHECK(f.objections_caller == s.objections_caller);
+  CHECK(f.accesses == s.accesses);
+  CHECK(f.refused_accesses == s.refused_accesses);
+}
+
 TEST_CASE("SimulateDay on a store that holds events plays the next day and skips the setup") {
   TempDir dir;
   auto store = OpenCountingStore(dir.sub("s"));

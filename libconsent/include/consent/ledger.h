@@ -44,7 +44,17 @@
 //                                   ObjectionChannelLost/Restored, SensitiveSegmentStarted/Ended,
 //                                   RecordingStarted/Paused/Resumed/Stopped/Stored,
 //                                   ScreenCaptureStarted, ObjectionRaised/Decided/Withdrawn with
-//                                   call_id, LiveListenStarted, RecordingAccessed, AccessRefused
+//                                   call_id, LiveListenStarted, RecordingAccessed, AccessRefused,
+//                                   DerivedArtefactCreated, RecordingPurged, RetentionOverridden
+//                                   with recording_id
+//   agent-<agent_ref>               also DecisionRecorded
+//   document-<document_id>          AnalysisDocumentCreated/Amended/Purged, RetentionOverridden
+//                                   with document_id
+//   answer-<answer_id>              SurveyAnswered, CauseAttributed
+//   hold-<hold_id>                  LegalHoldPlaced/Reviewed/Released
+//   request-<request_id>            SubjectRequestReceived/Extended/Fulfilled
+//   subject-<subject_ref>           SubjectIdentitySealed, SubjectErased: routed, but recorded by
+//                                   the SubjectDirectory, never by the Ledger (see Record)
 // A transferred call that gets a new id (CallTransferred.new_call_id) is a new stream: record
 // StartCall for the new leg before facts about it.
 //
@@ -67,16 +77,21 @@
 //                       was appended).
 //   kAlreadyExists      event_id already recorded with other content or in another stream.
 //   kAborted            other writers kept moving the stream: max_conflict_retries exhausted.
-//   kUnimplemented      Record() of a payload type the Ledger does not record yet.
+//   kUnimplemented      Record() of a payload type the Ledger does not record yet
+//                       (AnnotationAdded, SourceCheckpointed).
 //   kUnavailable, kInternal, kDataLoss  from the store.
 // After a call's CallEnded, only RecordingStored, RecordingAccessed, AccessRefused,
-// ObjectionDecided and ObjectionWithdrawn are accepted on it, plus a RecordingStopped that
+// ObjectionDecided, ObjectionWithdrawn, DerivedArtefactCreated, RecordingPurged and
+// RetentionOverridden are accepted on it, plus a RecordingStopped that
 // happened at or before the end (occur_time <= the CallEnded's) and is reported late.
 //
 // Idempotency. A fact carries an event id (FactOptions::event_id, generated when empty).
 // Recording a fact again with the same id and content returns the original Recorded with
 // deduplicated = true, whatever happened since; the same id with other content is
 // kAlreadyExists. Retry a failed or timed-out call with the same event_id.
+// Purge receipts are idempotent by content as well (PurgeRecording, PurgeAnalysisDocument): a
+// purge repeating the receipt (content_hash + storage_receipt) of an earlier purge of the same
+// copy or document returns that earlier Recorded, deduplicated, even under a new event id.
 //
 // Thread-safety: a Ledger is safe for concurrent use by any number of threads. Several Ledgers
 // (in one or several processes) and other writers may share the store: each fact is appended at
@@ -152,8 +167,10 @@ class Ledger {
   // record_time must be unset. correlation_id defaults as in FactOptions. `sync` overrides the
   // store's setting. The per-fact methods below are this call with their payload.
   // Errors: see the header comment; kInvalidArgument (field "payload") when no payload is set;
-  // kUnimplemented for payload types not listed in the stream table (analysis documents,
-  // surveys, retention, holds, subject requests, annotations).
+  // kUnimplemented for payload types not listed in the stream table (annotations, source
+  // checkpoints); kFailedPrecondition (field "payload") for SubjectIdentitySealed and
+  // SubjectErased, which consent::SubjectDirectory records (SealIdentity / EraseSubject) because
+  // it writes the subject key in the same batch.
   StatusOr<Recorded> Record(Event event, std::optional<bool> sync = std::nullopt);
 
   // ---- Governance: stream registration-<registration_id> ----------------------------------
@@ -178,8 +195,9 @@ class Ledger {
   // Requires notice_id, notice_version >= 1, audience and tier. kFailedPrecondition when that
   // version is already published.
   StatusOr<Recorded> PublishNotice(const v1::NoticePublished& fact, const FactOptions& options);
-  // Requires evaluation_method_id and evaluation_method_version >= 1. kFailedPrecondition when
-  // that version is already published.
+  // Requires evaluation_method_id and evaluation_method_version >= 1; every criterion needs a
+  // code (field "criteria[i].code") unique in the version and min_score <= max_score (field
+  // "criteria[i].max_score"). kFailedPrecondition when that version is already published.
   StatusOr<Recorded> PublishEvaluationMethod(const v1::EvaluationMethodPublished& fact,
                                              const FactOptions& options);
 
@@ -287,6 +305,96 @@ class Ledger {
   StatusOr<Recorded> AccessRecording(const v1::RecordingAccessed& fact, const FactOptions& options);
   // Records a refusal decided by the host. Accepted after CallEnded.
   StatusOr<Recorded> RefuseAccess(const v1::AccessRefused& fact, const FactOptions& options);
+
+  // ---- Use: analysis documents, document-<document_id> -------------------------------------
+  // Requires document_id, registration_id, content.kind, content.agent_ref and
+  // content.evaluator_ref; a SELF_EVALUATION's evaluator_ref must equal its agent_ref (field
+  // "content.evaluator_ref"); every content.scores[i].criterion_code and content.calls[i].call_id
+  // is required. Free text over the LC-DATA-2 limit (500 code points) or unflagged is recorded:
+  // LC-DATA-2 judges it. kFailedPrecondition when the document already exists.
+  StatusOr<Recorded> CreateAnalysisDocument(const v1::AnalysisDocumentCreated& fact,
+                                            const FactOptions& options);
+  // Requires document_id and amended_by_ref; content, when set, is checked as in
+  // CreateAnalysisDocument. kFailedPrecondition when the document is unknown or purged.
+  StatusOr<Recorded> AmendAnalysisDocument(const v1::AnalysisDocumentAmended& fact,
+                                           const FactOptions& options);
+  // Requires document_id and reason. kFailedPrecondition when the document is unknown. A purge
+  // without receipt (content_hash + storage_receipt) is recorded (LC-RET-4 judges it). Once a
+  // purge with a receipt is recorded, the same receipt again returns that purge (deduplicated,
+  // nothing appended, whatever the event id) and any other purge is kFailedPrecondition (field
+  // "storage_receipt", position of the receipted purge).
+  StatusOr<Recorded> PurgeAnalysisDocument(const v1::AnalysisDocumentPurged& fact,
+                                           const FactOptions& options);
+
+  // ---- Use: derived artefacts, call-<call_id> -----------------------------------------------
+  // Requires artefact_id, recording_id, call_id, kind and copy_id (its first copy, remembered
+  // like a stored copy). kFailedPrecondition when the recording is unknown in the call or the
+  // artefact id is already used in that recording. Accepted after CallEnded.
+  StatusOr<Recorded> CreateDerivedArtefact(const v1::DerivedArtefactCreated& fact,
+                                           const FactOptions& options);
+
+  // ---- Use: decisions about agents, agent-<agent_ref> ---------------------------------------
+  // Requires decision_id, agent_ref, kind, decided_by_ref and at least one input: a document id
+  // or another input ref (kInvalidArgument, field "document_ids"). A decision resting only on a
+  // self-evaluation is recorded: LC-EVAL-3 judges it. kFailedPrecondition when the decision id
+  // already exists for the agent. The agent need not be provisioned.
+  StatusOr<Recorded> RecordDecision(const v1::DecisionRecorded& fact, const FactOptions& options);
+
+  // ---- Use: satisfaction surveys, answer-<answer_id> ----------------------------------------
+  // Requires answer_id, survey_id, call_id, agent_ref, max_score > 0 and 0 <= score <=
+  // max_score. kFailedPrecondition when the answer already exists.
+  StatusOr<Recorded> AnswerSurvey(const v1::SurveyAnswered& fact, const FactOptions& options);
+  // Requires answer_id, cause and attributed_by_ref (RULES.md: an attribution without its author
+  // is refused). kFailedPrecondition when the answer is unknown. A later attribution replaces
+  // an earlier one (LC-EVAL-2 reads the latest).
+  StatusOr<Recorded> AttributeCause(const v1::CauseAttributed& fact, const FactOptions& options);
+
+  // ---- Retention: call-<call_id> (recordings), document-<document_id> -----------------------
+  // Requires recording_id, copy_id, call_id and reason. kFailedPrecondition when the recording
+  // is unknown in the call, the copy (artefact_id, copy_id) was never stored (RecordingStored or
+  // DerivedArtefactCreated; field "copy_id"), or content_hash differs from the stored copy's
+  // (field "content_hash", position of the stored copy). A purge without receipt
+  // (content_hash + storage_receipt) is recorded: LC-RET-4 judges it, and a later purge with a
+  // receipt completes it. Once a purge with a receipt is recorded, the same receipt again
+  // returns that purge (deduplicated, nothing appended, whatever the event id) and any other
+  // purge of the copy is kFailedPrecondition (field "storage_receipt", position of the
+  // receipted purge). Accepted after CallEnded.
+  StatusOr<Recorded> PurgeRecording(const v1::RecordingPurged& fact, const FactOptions& options);
+  // Requires exactly one target, recording_id (optionally with artefact_id) or document_id
+  // (kInvalidArgument otherwise), cause_ref, ground and decided_by_ref. With recording_id,
+  // call_id is required and the fact goes to call-<call_id>: kFailedPrecondition when the
+  // recording (or artefact) is unknown there. With document_id it goes to document-<id>:
+  // kFailedPrecondition when the document is unknown.
+  StatusOr<Recorded> OverrideRetention(const v1::RetentionOverridden& fact,
+                                       const FactOptions& options);
+
+  // ---- Retention: legal holds, hold-<hold_id> -----------------------------------------------
+  // Requires hold_id, reason, case_reference, owner_ref and a scope naming at least one item
+  // (field "scope"); next_review_time, when set, not before occur_time. kFailedPrecondition when
+  // the hold id already exists.
+  StatusOr<Recorded> PlaceLegalHold(const v1::LegalHoldPlaced& fact, const FactOptions& options);
+  // Requires hold_id and reviewed_by_ref; next_review_time, when set, not before occur_time.
+  // kFailedPrecondition ("hold "h-1" is not active") when the hold was never placed or is
+  // released.
+  StatusOr<Recorded> ReviewLegalHold(const v1::LegalHoldReviewed& fact, const FactOptions& options);
+  // Requires hold_id, released_by_ref and reason. kFailedPrecondition as ReviewLegalHold.
+  StatusOr<Recorded> ReleaseLegalHold(const v1::LegalHoldReleased& fact,
+                                      const FactOptions& options);
+
+  // ---- Rights: request-<request_id> ---------------------------------------------------------
+  // Requires request_id, kind, subject_ref and subject_kind PARTY_CALLER or PARTY_AGENT.
+  // kFailedPrecondition when the request already exists.
+  StatusOr<Recorded> ReceiveSubjectRequest(const v1::SubjectRequestReceived& fact,
+                                           const FactOptions& options);
+  // Requires request_id, extension_months 1 or 2, reason and extended_by_ref.
+  // kFailedPrecondition when the request is unknown or fulfilled, or when the extensions would
+  // total more than 2 months (field "extension_months", position of the latest extension).
+  StatusOr<Recorded> ExtendSubjectRequest(const v1::SubjectRequestExtended& fact,
+                                          const FactOptions& options);
+  // Requires request_id and outcome; refusal_ground when the outcome is REFUSED or
+  // PARTIALLY_GRANTED. kFailedPrecondition when the request is unknown or already fulfilled.
+  StatusOr<Recorded> FulfilSubjectRequest(const v1::SubjectRequestFulfilled& fact,
+                                          const FactOptions& options);
 
  private:
   class Impl;

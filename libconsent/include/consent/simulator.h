@@ -28,11 +28,28 @@
 //    flagged before dialling (one mandate-related call of a protected agent); transfers;
 //    stored copies at the end of recorded calls; live listening; accesses by recipient roles
 //    and by forbidden ones ("sales-manager", "it-admin"), which the Ledger refuses and records.
+//  * Evaluation (SimulationOptions::evaluations): on the first day a second version of the
+//    evaluation method (GREET-1, SOLVE-2, CLOSE-1, EMPATHY-1) is published and never shown to
+//    the agents, who were informed of version 1. Supervisors fill evaluation grids on some
+//    stored recordings (a few with version 2, a few with free text over 500 characters, some
+//    unflagged); some agents write self-evaluations. In the evening decisions are recorded for
+//    the agents evaluated, most resting on grids, one on a self-evaluation only (LC-EVAL-3).
+//  * Surveys (surveys): callers answer a satisfaction survey after some calls; poor scores get
+//    a cause attributed by a quality analyst (agent, network, carrier, product, policy,
+//    unknown).
+//  * Retention (retention): transcripts derived from some recordings (with their first copy);
+//    the recordings of callers whose objection still stood at the end of the call, and the
+//    recordings of private calls, are purged copy by copy with receipts, mostly within 24 h of
+//    the objection or flag, a few late (the next day, after more than 24 h), and the day's first
+//    such purge without a storage receipt; one legal hold placed over three recorded calls with a
+//    review date; subject requests: a caller's access request answered with the access log, an
+//    agent's access request answered with the evaluation codes explained, and a caller's
+//    erasure request whose deadline is extended by one month.
 //
 // Reproducibility: event ids, call ids, references, times and choices derive from `seed` and
 // the day simulated, so two runs with the same options into fresh stores append identical
 // events (identical bytes when the stores' clocks, which stamp record_time, agree).
-// On a store that already holds events the simulator plays the next day after the last event,
+// On a store that already holds events the simulator plays the next day after the last call,
 // skipping the governance and the agents the log already knows.
 //
 //   auto store = consent::EventStore::Open({}, "./consent-data");
@@ -75,7 +92,9 @@ struct SimulationOptions {
   uint32_t agents = 40;
   // Start of the working day (calls arrive over the 12 hours that follow).
   // Default (nullopt): SimulatedFirstDay() (2026-03-02T08:00:00Z) on an empty store; on a store
-  // that holds events, 08:00 UTC of the day after the latest occur_time in the log.
+  // that holds events, 08:00 UTC of the day after the latest CallStarted in the log (the latest
+  // occur_time when the log holds no call). Late facts about a day's calls (purges the next
+  // day) do not move the next day.
   std::optional<TimePoint> start;
   // Sync every append to disk. A simulation is re-playable, so the default trades durability
   // for speed. Default: false.
@@ -85,6 +104,14 @@ struct SimulationOptions {
   std::function<void(uint64_t events, uint64_t calls)> progress;
   // Default: 100.
   uint32_t progress_every = 100;
+  // Evaluation method version 2, analysis documents and decisions (see the file comment).
+  // Default: true.
+  bool evaluations = true;
+  // Satisfaction survey answers and cause attributions. Default: true.
+  bool surveys = true;
+  // Derived artefacts, purges with receipts, the legal hold and the subject requests.
+  // Default: true.
+  bool retention = true;
 };
 
 // 2026-03-02T08:00:00Z, the first simulated day when none is given.
@@ -112,6 +139,17 @@ struct SimulationSummary {
   uint64_t live_listens = 0;
   uint64_t accesses = 0;                 // RecordingAccessed
   uint64_t refused_accesses = 0;         // AccessRefused
+  uint64_t documents = 0;                // AnalysisDocumentCreated
+  uint64_t self_evaluations = 0;         //   of which ANALYSIS_DOCUMENT_KIND_SELF_EVALUATION
+  uint64_t decisions = 0;                // DecisionRecorded
+  uint64_t survey_answers = 0;           // SurveyAnswered
+  uint64_t cause_attributions = 0;       // CauseAttributed
+  uint64_t artefacts = 0;                // DerivedArtefactCreated
+  uint64_t purges = 0;                   // RecordingPurged
+  uint64_t purges_without_receipt = 0;   //   of which without content_hash + storage_receipt
+  uint64_t purges_late = 0;              //   of which more than 24 h after their trigger
+  uint64_t legal_holds = 0;              // LegalHoldPlaced
+  uint64_t subject_requests = 0;         // SubjectRequestReceived
   std::chrono::milliseconds elapsed{0};  // wall-clock time of the simulation (not reproducible)
 };
 

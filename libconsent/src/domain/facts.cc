@@ -358,6 +358,145 @@ Verdict KnownAgent(const StreamState& s) {
   return std::nullopt;
 }
 
+// ---- Retention, rights and evaluation ------------------------------------------------------
+
+RouteResult ToDocument(const std::string& id) { return To("document", id, "document_id"); }
+
+bool HasReceipt(const std::string& content_hash, const std::string& storage_receipt) {
+  return !content_hash.empty() && !storage_receipt.empty();
+}
+
+// A purge of something already purged with a receipt: the same receipt again is that earlier
+// fact (answered with it, nothing appended); any other purge contradicts it. A purge after
+// receipt-less ones is new: it may complete them (LC-RET-4).
+Verdict CheckRepeatedPurge(const PurgeState& p, const std::string& what, const std::string& hash,
+                           const std::string& receipt) {
+  if (!p.receipted) return std::nullopt;
+  if (HasReceipt(hash, receipt) && hash == p.receipt_hash && receipt == p.storage_receipt) {
+    Problem same =
+        Contradiction("storage_receipt", "already purged with this receipt", p.receipt_position);
+    same.same_as_earlier = true;
+    return same;
+  }
+  return Contradiction("storage_receipt",
+                       what + " was already purged with a receipt (" + At(p.receipt_position) +
+                           "); this purge carries " +
+                           (HasReceipt(hash, receipt) ? "a different receipt" : "no receipt"),
+                       p.receipt_position);
+}
+
+std::string CopyName(const std::string& recording_id, const std::string& artefact_id,
+                     const std::string& copy_id) {
+  std::string out = "copy " + Quote(copy_id) + " of ";
+  if (!artefact_id.empty()) out += "artefact " + Quote(artefact_id) + " of ";
+  return out + "recording " + Quote(recording_id);
+}
+
+// The content of an analysis document, as created or amended. Free text is not bounded here:
+// text over the LC-DATA-2 limit is evidence the projections judge.
+Verdict CheckContent(const v1::AnalysisDocumentContent& c) {
+  if (auto v = First(
+          [&] {
+            return RequireEnum(c.kind(), "content.kind", "ANALYSIS_DOCUMENT_KIND_UNSPECIFIED");
+          },
+          [&] { return Require(c.agent_ref(), "content.agent_ref"); },
+          [&] { return Require(c.evaluator_ref(), "content.evaluator_ref"); })) {
+    return v;
+  }
+  if (c.kind() == v1::ANALYSIS_DOCUMENT_KIND_SELF_EVALUATION &&
+      c.evaluator_ref() != c.agent_ref()) {
+    return Invalid(
+        "content.evaluator_ref",
+        "a self-evaluation is written by the agent it evaluates: content.evaluator_ref " +
+            Quote(c.evaluator_ref()) + " is not content.agent_ref " + Quote(c.agent_ref()));
+  }
+  for (int i = 0; i < c.scores_size(); ++i) {
+    if (c.scores(i).criterion_code().empty()) {
+      return Missing("content.scores[" + std::to_string(i) + "].criterion_code");
+    }
+  }
+  for (int i = 0; i < c.calls_size(); ++i) {
+    if (c.calls(i).call_id().empty()) {
+      return Missing("content.calls[" + std::to_string(i) + "].call_id");
+    }
+  }
+  return std::nullopt;
+}
+
+Verdict KnownDocument(const StreamState& s) {
+  if (!s.document_created) {
+    return Contradiction("document_id", "unknown analysis document (no AnalysisDocumentCreated)");
+  }
+  return std::nullopt;
+}
+
+Verdict NotBefore(const Timestamp& t, bool has_t, const Event& e, std::string_view field) {
+  if (has_t && Before(t, e.occur_time())) {
+    return Invalid(std::string(field), std::string(field) + " " + FormatTime(t) +
+                                           " is before occur_time " + FormatTime(e.occur_time()));
+  }
+  return std::nullopt;
+}
+
+bool EmptyScope(const v1::HoldScope& s) {
+  return s.recording_ids().empty() && s.document_ids().empty() && s.call_ids().empty() &&
+         s.agent_refs().empty() && s.subject_refs().empty();
+}
+
+Verdict ActiveHold(const StreamState& s, const std::string& id) {
+  if (!s.hold_placed) {
+    return Contradiction("hold_id", "hold " + Quote(id) + " is not active (no LegalHoldPlaced)");
+  }
+  if (s.hold_released) {
+    return Contradiction(
+        "hold_id",
+        "hold " + Quote(id) + " is not active: released (" + At(s.hold_released_position) + ")",
+        s.hold_released_position);
+  }
+  return std::nullopt;
+}
+
+Verdict OpenRequest(const StreamState& s, const std::string& id) {
+  if (!s.request_received) {
+    return Contradiction("request_id",
+                         "unknown request " + Quote(id) + " (no SubjectRequestReceived)");
+  }
+  if (s.request_fulfilled) {
+    return Contradiction("request_id",
+                         "request " + Quote(id) + " was already fulfilled (" +
+                             At(s.request_fulfilled_position) + ")",
+                         s.request_fulfilled_position);
+  }
+  return std::nullopt;
+}
+
+RouteResult RouteOverride(const Event& e) {
+  const auto& f = e.retention_overridden();
+  const bool recording = !f.recording_id().empty();
+  const bool document = !f.document_id().empty();
+  if (recording && document) {
+    return Invalid("document_id",
+                   "set exactly one target: \"recording_id\" (with \"artefact_id\" for one of its "
+                   "artefacts) or \"document_id\"");
+  }
+  if (!recording && !document) {
+    return Invalid("recording_id",
+                   "a target is required: field \"recording_id\" (with \"artefact_id\" for one of "
+                   "its artefacts) or field \"document_id\"");
+  }
+  if (document && !f.artefact_id().empty()) {
+    return Invalid("artefact_id",
+                   "field \"artefact_id\" names an artefact of a recording; it cannot go with "
+                   "\"document_id\"");
+  }
+  if (recording) return ToCall(f.call_id());
+  return ToDocument(f.document_id());
+}
+
+RouteResult RouteSubject(const std::string& subject_ref) {
+  return To("subject", subject_ref, "subject_ref");
+}
+
 // ---- The table ----------------------------------------------------------------------------
 
 Verdict NoCheck(const Event&) { return std::nullopt; }
@@ -463,9 +602,28 @@ const FactSpec kFacts[] = {
        return To("method", e.evaluation_method_published().evaluation_method_id(),
                  "evaluation_method_id");
      },
-     [](const Event& e) {
-       return RequireVersion(e.evaluation_method_published().evaluation_method_version(),
-                             "evaluation_method_version");
+     [](const Event& e) -> Verdict {
+       const auto& f = e.evaluation_method_published();
+       if (auto v = RequireVersion(f.evaluation_method_version(), "evaluation_method_version")) {
+         return v;
+       }
+       std::map<std::string, int> seen;  // code -> index
+       for (int i = 0; i < f.criteria_size(); ++i) {
+         const auto& c = f.criteria(i);
+         const std::string at = "criteria[" + std::to_string(i) + "]";
+         if (c.code().empty()) return Missing(at + ".code");
+         if (auto [it, inserted] = seen.emplace(c.code(), i); !inserted) {
+           return Invalid(at + ".code", "criterion code " + Quote(c.code()) +
+                                            " is already used by criteria[" +
+                                            std::to_string(it->second) + "]");
+         }
+         if (c.max_score() < c.min_score()) {
+           return Invalid(at + ".max_score", at + ".max_score " + std::to_string(c.max_score()) +
+                                                 " is below min_score " +
+                                                 std::to_string(c.min_score()));
+         }
+       }
+       return std::nullopt;
      },
      [](const StreamState& s, const Event& e) {
        return NewPublishedVersion(s, e.evaluation_method_published().evaluation_method_version(),
@@ -817,6 +975,355 @@ const FactSpec kFacts[] = {
     {Event::kAccessRefused, "RefuseAccess",
      [](const Event& e) { return ToCall(e.access_refused().call_id()); }, NoCheck,
      [](const StreamState& s, const Event& e) { return CallPrelude(s, e, AfterEnd::kAllowed); }},
+    // Use: analysis documents, document-<document_id>
+    {Event::kAnalysisDocumentCreated, "CreateAnalysisDocument",
+     [](const Event& e) { return ToDocument(e.analysis_document_created().document_id()); },
+     [](const Event& e) {
+       const auto& f = e.analysis_document_created();
+       return First([&] { return Require(f.registration_id(), "registration_id"); },
+                    [&] { return CheckContent(f.content()); });
+     },
+     [](const StreamState& s, const Event&) -> Verdict {
+       if (s.document_created) {
+         return Contradiction(
+             "document_id",
+             "analysis document already exists (" + At(s.document_created_position) + ")",
+             s.document_created_position);
+       }
+       return std::nullopt;
+     }},
+    {Event::kAnalysisDocumentAmended, "AmendAnalysisDocument",
+     [](const Event& e) { return ToDocument(e.analysis_document_amended().document_id()); },
+     [](const Event& e) -> Verdict {
+       const auto& f = e.analysis_document_amended();
+       if (auto v = Require(f.amended_by_ref(), "amended_by_ref")) return v;
+       if (f.has_content()) return CheckContent(f.content());
+       return std::nullopt;
+     },
+     [](const StreamState& s, const Event&) -> Verdict {
+       if (auto v = KnownDocument(s)) return v;
+       if (s.document_purge.purged) {
+         return Contradiction(
+             "document_id",
+             "analysis document was purged (" + At(s.document_purge.first_position) + ")",
+             s.document_purge.first_position);
+       }
+       return std::nullopt;
+     }},
+
+    // Use: derived artefacts, call-<call_id>
+    {Event::kDerivedArtefactCreated, "CreateDerivedArtefact",
+     [](const Event& e) { return ToCall(e.derived_artefact_created().call_id()); },
+     [](const Event& e) {
+       const auto& f = e.derived_artefact_created();
+       return First(
+           [&] { return Require(f.artefact_id(), "artefact_id"); },
+           [&] { return Require(f.recording_id(), "recording_id"); },
+           [&] { return RequireEnum(f.kind(), "kind", "DERIVED_ARTEFACT_KIND_UNSPECIFIED"); },
+           [&] { return Require(f.copy_id(), "copy_id"); });
+     },
+     [](const StreamState& s, const Event& e) -> Verdict {
+       if (auto v = CallPrelude(s, e, AfterEnd::kAllowed)) return v;
+       const auto& f = e.derived_artefact_created();
+       const RecordingState* r = FindRecording(s, f.recording_id());
+       if (r == nullptr) return UnknownRecording(f.recording_id());
+       if (auto it = r->artefacts.find(f.artefact_id()); it != r->artefacts.end()) {
+         return Contradiction("artefact_id",
+                              "artefact " + Quote(f.artefact_id()) + " of recording " +
+                                  Quote(f.recording_id()) + " already exists (" + At(it->second) +
+                                  ")",
+                              it->second);
+       }
+       if (auto it = r->copies.find({f.artefact_id(), f.copy_id()}); it != r->copies.end()) {
+         return Contradiction("copy_id",
+                              CopyName(f.recording_id(), f.artefact_id(), f.copy_id()) +
+                                  " is already stored (" + At(it->second.stored_position) + ")",
+                              it->second.stored_position);
+       }
+       return std::nullopt;
+     }},
+
+    // Use: decisions about agents, agent-<agent_ref>
+    {Event::kDecisionRecorded, "RecordDecision",
+     [](const Event& e) { return To("agent", e.decision_recorded().agent_ref(), "agent_ref"); },
+     [](const Event& e) -> Verdict {
+       const auto& f = e.decision_recorded();
+       if (auto v =
+               First([&] { return Require(f.decision_id(), "decision_id"); },
+                     [&] { return RequireEnum(f.kind(), "kind", "DECISION_KIND_UNSPECIFIED"); },
+                     [&] { return Require(f.decided_by_ref(), "decided_by_ref"); })) {
+         return v;
+       }
+       // LC-EVAL-3 (a self-evaluation as sole input) is judged by the projections; a decision
+       // resting on nothing at all cannot be judged and is refused.
+       if (f.document_ids().empty() && f.other_input_refs().empty()) {
+         return Invalid("document_ids",
+                        "a decision rests on at least one input: set \"document_ids\" or "
+                        "\"other_input_refs\"");
+       }
+       for (int i = 0; i < f.document_ids_size(); ++i) {
+         if (f.document_ids(i).empty()) return Missing("document_ids[" + std::to_string(i) + "]");
+       }
+       for (int i = 0; i < f.other_input_refs_size(); ++i) {
+         if (f.other_input_refs(i).empty()) {
+           return Missing("other_input_refs[" + std::to_string(i) + "]");
+         }
+       }
+       return std::nullopt;
+     },
+     [](const StreamState& s, const Event& e) -> Verdict {
+       const std::string& id = e.decision_recorded().decision_id();
+       if (auto it = s.decisions.find(id); it != s.decisions.end()) {
+         return Contradiction("decision_id",
+                              "decision " + Quote(id) + " already exists (" + At(it->second) + ")",
+                              it->second);
+       }
+       return std::nullopt;
+     }},
+
+    // Use: satisfaction surveys, answer-<answer_id>
+    {Event::kSurveyAnswered, "AnswerSurvey",
+     [](const Event& e) { return To("answer", e.survey_answered().answer_id(), "answer_id"); },
+     [](const Event& e) -> Verdict {
+       const auto& f = e.survey_answered();
+       if (auto v = First([&] { return Require(f.survey_id(), "survey_id"); },
+                          [&] { return Require(f.call_id(), "call_id"); },
+                          [&] { return Require(f.agent_ref(), "agent_ref"); })) {
+         return v;
+       }
+       if (f.max_score() <= 0) {
+         return Invalid("max_score", "max_score is " + std::to_string(f.max_score()) +
+                                         "; the survey scale must have max_score > 0");
+       }
+       if (f.score() < 0 || f.score() > f.max_score()) {
+         return Invalid("score", "score " + std::to_string(f.score()) + " is outside 0.." +
+                                     std::to_string(f.max_score()));
+       }
+       return std::nullopt;
+     },
+     [](const StreamState& s, const Event&) -> Verdict {
+       if (s.answered) {
+         return Contradiction("answer_id",
+                              "survey answer already exists (" + At(s.answered_position) + ")",
+                              s.answered_position);
+       }
+       return std::nullopt;
+     }},
+    {Event::kCauseAttributed, "AttributeCause",
+     [](const Event& e) { return To("answer", e.cause_attributed().answer_id(), "answer_id"); },
+     [](const Event& e) {
+       const auto& f = e.cause_attributed();
+       return First([&] { return RequireEnum(f.cause(), "cause", "SURVEY_CAUSE_UNSPECIFIED"); },
+                    [&] { return Require(f.attributed_by_ref(), "attributed_by_ref"); });
+     },
+     [](const StreamState& s, const Event&) -> Verdict {
+       if (!s.answered) {
+         return Contradiction("answer_id", "unknown survey answer (no SurveyAnswered)");
+       }
+       return std::nullopt;
+     }},
+
+    // Retention: call-<call_id> for recordings, document-<document_id> for documents
+    {Event::kRecordingPurged, "PurgeRecording",
+     [](const Event& e) { return ToCall(e.recording_purged().call_id()); },
+     [](const Event& e) {
+       const auto& f = e.recording_purged();
+       return First([&] { return Require(f.recording_id(), "recording_id"); },
+                    [&] { return Require(f.copy_id(), "copy_id"); },
+                    [&] { return RequireEnum(f.reason(), "reason", "PURGE_REASON_UNSPECIFIED"); });
+     },
+     [](const StreamState& s, const Event& e) -> Verdict {
+       if (auto v = CallPrelude(s, e, AfterEnd::kAllowed)) return v;
+       const auto& f = e.recording_purged();
+       const RecordingState* r = FindRecording(s, f.recording_id());
+       if (r == nullptr) return UnknownRecording(f.recording_id());
+       const std::string copy = CopyName(f.recording_id(), f.artefact_id(), f.copy_id());
+       auto it = r->copies.find({f.artefact_id(), f.copy_id()});
+       if (it == r->copies.end()) {
+         return Contradiction("copy_id", "unknown " + copy + " (no " +
+                                             (f.artefact_id().empty()
+                                                  ? "RecordingStored"
+                                                  : "DerivedArtefactCreated or RecordingStored") +
+                                             ")");
+       }
+       const CopyState& c = it->second;
+       if (auto v = CheckRepeatedPurge(c.purge, copy, f.content_hash(), f.storage_receipt())) {
+         return v;
+       }
+       if (!c.content_hash.empty() && !f.content_hash().empty() &&
+           c.content_hash != f.content_hash()) {
+         return Contradiction("content_hash",
+                              "content_hash is not the stored " + copy + "'s (" +
+                                  At(c.stored_position) + "): the purge deleted other bytes",
+                              c.stored_position);
+       }
+       return std::nullopt;
+     }},
+    {Event::kAnalysisDocumentPurged, "PurgeAnalysisDocument",
+     [](const Event& e) { return ToDocument(e.analysis_document_purged().document_id()); },
+     [](const Event& e) {
+       return RequireEnum(e.analysis_document_purged().reason(), "reason",
+                          "PURGE_REASON_UNSPECIFIED");
+     },
+     [](const StreamState& s, const Event& e) -> Verdict {
+       if (auto v = KnownDocument(s)) return v;
+       const auto& f = e.analysis_document_purged();
+       return CheckRepeatedPurge(s.document_purge, "analysis document " + Quote(f.document_id()),
+                                 f.content_hash(), f.storage_receipt());
+     }},
+    {Event::kRetentionOverridden, "OverrideRetention", RouteOverride,
+     [](const Event& e) {
+       const auto& f = e.retention_overridden();
+       return First([&] { return Require(f.cause_ref(), "cause_ref"); },
+                    [&] { return Require(f.ground(), "ground"); },
+                    [&] { return Require(f.decided_by_ref(), "decided_by_ref"); });
+     },
+     [](const StreamState& s, const Event& e) -> Verdict {
+       const auto& f = e.retention_overridden();
+       if (f.recording_id().empty()) return KnownDocument(s);
+       if (auto v = CallPrelude(s, e, AfterEnd::kAllowed)) return v;
+       const RecordingState* r = FindRecording(s, f.recording_id());
+       if (r == nullptr) return UnknownRecording(f.recording_id());
+       if (!f.artefact_id().empty() && r->artefacts.count(f.artefact_id()) == 0 &&
+           std::none_of(r->copies.begin(), r->copies.end(),
+                        [&](const auto& c) { return c.first.first == f.artefact_id(); })) {
+         return Contradiction("artefact_id", "unknown artefact " + Quote(f.artefact_id()) +
+                                                 " of recording " + Quote(f.recording_id()) +
+                                                 " (no DerivedArtefactCreated)");
+       }
+       return std::nullopt;
+     }},
+
+    // Retention: legal holds, hold-<hold_id>
+    {Event::kLegalHoldPlaced, "PlaceLegalHold",
+     [](const Event& e) { return To("hold", e.legal_hold_placed().hold_id(), "hold_id"); },
+     [](const Event& e) -> Verdict {
+       const auto& f = e.legal_hold_placed();
+       if (auto v = First([&] { return Require(f.reason(), "reason"); },
+                          [&] { return Require(f.case_reference(), "case_reference"); },
+                          [&] { return Require(f.owner_ref(), "owner_ref"); })) {
+         return v;
+       }
+       if (EmptyScope(f.scope())) {
+         return Invalid("scope",
+                        "field \"scope\" is required: name at least one recording, document, "
+                        "call, agent or subject");
+       }
+       return NotBefore(f.next_review_time(), f.has_next_review_time(), e, "next_review_time");
+     },
+     [](const StreamState& s, const Event&) -> Verdict {
+       if (s.hold_placed) {
+         return Contradiction("hold_id", "hold already exists (" + At(s.hold_placed_position) + ")",
+                              s.hold_placed_position);
+       }
+       return std::nullopt;
+     }},
+    {Event::kLegalHoldReviewed, "ReviewLegalHold",
+     [](const Event& e) { return To("hold", e.legal_hold_reviewed().hold_id(), "hold_id"); },
+     [](const Event& e) -> Verdict {
+       const auto& f = e.legal_hold_reviewed();
+       if (auto v = Require(f.reviewed_by_ref(), "reviewed_by_ref")) return v;
+       return NotBefore(f.next_review_time(), f.has_next_review_time(), e, "next_review_time");
+     },
+     [](const StreamState& s, const Event& e) {
+       return ActiveHold(s, e.legal_hold_reviewed().hold_id());
+     }},
+    {Event::kLegalHoldReleased, "ReleaseLegalHold",
+     [](const Event& e) { return To("hold", e.legal_hold_released().hold_id(), "hold_id"); },
+     [](const Event& e) {
+       const auto& f = e.legal_hold_released();
+       return First([&] { return Require(f.released_by_ref(), "released_by_ref"); },
+                    [&] { return Require(f.reason(), "reason"); });
+     },
+     [](const StreamState& s, const Event& e) {
+       return ActiveHold(s, e.legal_hold_released().hold_id());
+     }},
+
+    // Rights: request-<request_id>
+    {Event::kSubjectRequestReceived, "ReceiveSubjectRequest",
+     [](const Event& e) {
+       return To("request", e.subject_request_received().request_id(), "request_id");
+     },
+     [](const Event& e) -> Verdict {
+       const auto& f = e.subject_request_received();
+       if (auto v = First([&] { return RequireEnum(f.kind(), "kind", "REQUEST_KIND_UNSPECIFIED"); },
+                          [&] { return Require(f.subject_ref(), "subject_ref"); },
+                          [&] {
+                            return RequireEnum(f.subject_kind(), "subject_kind",
+                                               "PARTY_UNSPECIFIED");
+                          })) {
+         return v;
+       }
+       if (f.subject_kind() != v1::PARTY_CALLER && f.subject_kind() != v1::PARTY_AGENT) {
+         return Invalid("subject_kind",
+                        "field \"subject_kind\" must be PARTY_CALLER or PARTY_AGENT");
+       }
+       return std::nullopt;
+     },
+     [](const StreamState& s, const Event&) -> Verdict {
+       if (s.request_received) {
+         return Contradiction("request_id",
+                              "request already exists (" + At(s.request_received_position) + ")",
+                              s.request_received_position);
+       }
+       return std::nullopt;
+     }},
+    {Event::kSubjectRequestExtended, "ExtendSubjectRequest",
+     [](const Event& e) {
+       return To("request", e.subject_request_extended().request_id(), "request_id");
+     },
+     [](const Event& e) -> Verdict {
+       const auto& f = e.subject_request_extended();
+       if (f.extension_months() < 1 || f.extension_months() > 2) {
+         return Invalid("extension_months", "extension_months is " +
+                                                std::to_string(f.extension_months()) +
+                                                "; a request is extended by 1 or 2 months");
+       }
+       return First([&] { return Require(f.reason(), "reason"); },
+                    [&] { return Require(f.extended_by_ref(), "extended_by_ref"); });
+     },
+     [](const StreamState& s, const Event& e) -> Verdict {
+       const auto& f = e.subject_request_extended();
+       if (auto v = OpenRequest(s, f.request_id())) return v;
+       if (s.extension_months + f.extension_months() > 2) {
+         const uint64_t earlier = s.extension_positions.back();
+         return Contradiction("extension_months",
+                              "request " + Quote(f.request_id()) + " is already extended by " +
+                                  std::to_string(s.extension_months) + " month(s) (" + At(earlier) +
+                                  "); " + std::to_string(f.extension_months()) +
+                                  " more would exceed the 2 months LC-DSR-1 allows",
+                              earlier);
+       }
+       return std::nullopt;
+     }},
+    {Event::kSubjectRequestFulfilled, "FulfilSubjectRequest",
+     [](const Event& e) {
+       return To("request", e.subject_request_fulfilled().request_id(), "request_id");
+     },
+     [](const Event& e) -> Verdict {
+       const auto& f = e.subject_request_fulfilled();
+       if (auto v = RequireEnum(f.outcome(), "outcome", "REQUEST_OUTCOME_UNSPECIFIED")) return v;
+       if ((f.outcome() == v1::REQUEST_OUTCOME_REFUSED ||
+            f.outcome() == v1::REQUEST_OUTCOME_PARTIALLY_GRANTED) &&
+           f.refusal_ground().empty()) {
+         return Invalid("refusal_ground",
+                        "field \"refusal_ground\" is required when the outcome is " +
+                            v1::RequestOutcome_Name(f.outcome()));
+       }
+       return std::nullopt;
+     },
+     [](const StreamState& s, const Event& e) {
+       return OpenRequest(s, e.subject_request_fulfilled().request_id());
+     }},
+
+    // Rights: subject-<subject_ref>. Routed, but recorded by SubjectDirectory (see
+    // RecordedElsewhere); the Ledger never appends them.
+    {Event::kSubjectIdentitySealed, "Record",
+     [](const Event& e) { return RouteSubject(e.subject_identity_sealed().subject_ref()); },
+     NoCheck, nullptr},
+    {Event::kSubjectErased, "Record",
+     [](const Event& e) { return RouteSubject(e.subject_erased().subject_ref()); }, NoCheck,
+     nullptr},
 };
 
 }  // namespace
@@ -833,6 +1340,18 @@ const FactSpec* FindFactSpec(Event::PayloadCase payload) {
   return it == kIndex->end() ? nullptr : it->second;
 }
 
+std::optional<Problem> RecordedElsewhere(const Event& event) {
+  if (event.payload_case() != Event::kSubjectIdentitySealed &&
+      event.payload_case() != Event::kSubjectErased) {
+    return std::nullopt;
+  }
+  return Contradiction("payload",
+                       std::string(PayloadTypeName(event)) +
+                           " is recorded by SubjectDirectory (SealIdentity / EraseSubject), which "
+                           "writes the subject key in the same batch; the Ledger does not record "
+                           "it");
+}
+
 bool KeepsState(std::string_view stream) {
   const std::string_view category = StreamCategory(stream);
   return category != "line" && category != "queue" && category != "team";
@@ -840,10 +1359,13 @@ bool KeepsState(std::string_view stream) {
 
 std::string DescribeStream(std::string_view stream) {
   static constexpr std::pair<std::string_view, std::string_view> kNouns[] = {
-      {"call", "call"},     {"registration", "registration"},
-      {"notice", "notice"}, {"method", "evaluation method"},
-      {"line", "line"},     {"queue", "queue"},
-      {"agent", "agent"},   {"team", "team"}};
+      {"call", "call"},         {"registration", "registration"},
+      {"notice", "notice"},     {"method", "evaluation method"},
+      {"line", "line"},         {"queue", "queue"},
+      {"agent", "agent"},       {"team", "team"},
+      {"document", "document"}, {"answer", "answer"},
+      {"hold", "hold"},         {"request", "request"},
+      {"subject", "subject"}};
   const std::string_view category = StreamCategory(stream);
   for (const auto& [cat, noun] : kNouns) {
     if (category == cat && stream.size() > cat.size()) {
@@ -854,6 +1376,18 @@ std::string DescribeStream(std::string_view stream) {
 }
 
 std::string FormatTime(const Timestamp& t) { return google::protobuf::util::TimeUtil::ToString(t); }
+
+void PurgeState::Apply(const std::string& content_hash, const std::string& receipt,
+                       uint64_t position) {
+  if (!purged) first_position = position;
+  purged = true;
+  if (!receipted && HasReceipt(content_hash, receipt)) {
+    receipted = true;
+    receipt_position = position;
+    receipt_hash = content_hash;
+    storage_receipt = receipt;
+  }
+}
 
 void StreamState::Apply(const Event& e) {
   revision = static_cast<int64_t>(e.stream_revision());
@@ -965,9 +1499,82 @@ void StreamState::Apply(const Event& e) {
     case Event::kRecordingStored: {
       const auto& f = e.recording_stored();
       auto it = recordings.find(f.recording_id());
-      if (it != recordings.end()) it->second.copies.emplace(f.artefact_id(), f.copy_id());
+      if (it == recordings.end()) break;
+      auto [copy, inserted] = it->second.copies.try_emplace({f.artefact_id(), f.copy_id()});
+      if (inserted) {
+        copy->second.content_hash = f.content_hash();
+        copy->second.stored_position = pos;
+      }
       break;
     }
+    case Event::kDerivedArtefactCreated: {
+      const auto& f = e.derived_artefact_created();
+      auto it = recordings.find(f.recording_id());
+      if (it == recordings.end()) break;
+      it->second.artefacts.try_emplace(f.artefact_id(), pos);
+      auto [copy, inserted] = it->second.copies.try_emplace({f.artefact_id(), f.copy_id()});
+      if (inserted) {
+        copy->second.content_hash = f.content_hash();
+        copy->second.stored_position = pos;
+      }
+      break;
+    }
+    case Event::kRecordingPurged: {
+      const auto& f = e.recording_purged();
+      auto it = recordings.find(f.recording_id());
+      if (it == recordings.end()) break;
+      auto copy = it->second.copies.find({f.artefact_id(), f.copy_id()});
+      if (copy == it->second.copies.end()) break;
+      copy->second.purge.Apply(f.content_hash(), f.storage_receipt(), pos);
+      break;
+    }
+    case Event::kAnalysisDocumentCreated:
+      if (!document_created) {
+        document_created = true;
+        document_created_position = pos;
+      }
+      break;
+    case Event::kAnalysisDocumentPurged:
+      document_purge.Apply(e.analysis_document_purged().content_hash(),
+                           e.analysis_document_purged().storage_receipt(), pos);
+      break;
+    case Event::kDecisionRecorded:
+      decisions.try_emplace(e.decision_recorded().decision_id(), pos);
+      break;
+    case Event::kSurveyAnswered:
+      if (!answered) {
+        answered = true;
+        answered_position = pos;
+      }
+      break;
+    case Event::kLegalHoldPlaced:
+      if (!hold_placed) {
+        hold_placed = true;
+        hold_placed_position = pos;
+      }
+      break;
+    case Event::kLegalHoldReleased:
+      if (!hold_released) {
+        hold_released = true;
+        hold_released_position = pos;
+      }
+      break;
+    case Event::kSubjectRequestReceived:
+      if (!request_received) {
+        request_received = true;
+        request_received_position = pos;
+      }
+      break;
+    case Event::kSubjectRequestExtended:
+      extension_months += e.subject_request_extended().extension_months();
+      extension_positions.push_back(pos);
+      break;
+    case Event::kSubjectRequestFulfilled:
+      if (!request_fulfilled) {
+        request_fulfilled = true;
+        request_fulfilled_position = pos;
+      }
+      break;
     case Event::kObjectionRaised: {
       const auto& f = e.objection_raised();
       objections.try_emplace(f.objection_id(), ObjectionState{f.party(), false, pos, 0});

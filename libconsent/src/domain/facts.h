@@ -29,6 +29,9 @@ struct Problem {
   std::string field;  // path inside the payload ("tracks[1]"), or an envelope field
   std::string text;
   std::optional<uint64_t> position;  // the earlier fact contradicted, when there is one
+  // Not a refusal: the fact is already recorded at `position` (a purge receipt repeated under
+  // a new event id). The Ledger answers with that event, deduplicated, and appends nothing.
+  bool same_as_earlier = false;
 };
 using Verdict = std::optional<Problem>;
 
@@ -37,10 +40,32 @@ using Verdict = std::optional<Problem>;
 // and those are folded as well as they can be.
 enum class TrackState { kCapturing, kPaused, kStopped };
 
+// A purge of a stored copy or of a document. A receipt is content_hash + storage_receipt.
+struct PurgeState {
+  bool purged = false;
+  uint64_t first_position = 0;    // the first purge
+  bool receipted = false;         // a purge with a receipt was recorded
+  uint64_t receipt_position = 0;  // the first purge with a receipt
+  std::string receipt_hash;
+  std::string storage_receipt;
+
+  // Folds one purge of the copy or document.
+  void Apply(const std::string& content_hash, const std::string& receipt, uint64_t position);
+};
+
+// A stored copy of a recording (RecordingStored) or of a derived artefact
+// (DerivedArtefactCreated's first copy, or RecordingStored with artefact_id).
+struct CopyState {
+  std::string content_hash;  // empty when the host gave none
+  uint64_t stored_position = 0;
+  PurgeState purge;
+};
+
 struct RecordingState {
   std::map<v1::Track, TrackState> tracks;
   uint64_t started_position = 0;
-  std::set<std::pair<std::string, std::string>> copies;  // (artefact_id, copy_id)
+  std::map<std::pair<std::string, std::string>, CopyState> copies;  // (artefact_id, copy_id)
+  std::map<std::string, uint64_t> artefacts;  // artefact_id -> DerivedArtefactCreated position
 };
 
 struct ObjectionState {
@@ -93,8 +118,34 @@ struct StreamState {
   // agent-<ref>
   bool agent_provisioned = false;
 
+  // agent-<ref>: DecisionRecorded ids
+  std::map<std::string, uint64_t> decisions;  // decision_id -> position
+
   // notice-<id>, method-<id>
   std::map<uint32_t, uint64_t> published_versions;  // version -> position
+
+  // document-<id>
+  bool document_created = false;
+  uint64_t document_created_position = 0;
+  PurgeState document_purge;
+
+  // answer-<id>
+  bool answered = false;
+  uint64_t answered_position = 0;
+
+  // hold-<id>
+  bool hold_placed = false;
+  uint64_t hold_placed_position = 0;
+  bool hold_released = false;
+  uint64_t hold_released_position = 0;
+
+  // request-<id>
+  bool request_received = false;
+  uint64_t request_received_position = 0;
+  uint32_t extension_months = 0;              // total over all extensions
+  std::vector<uint64_t> extension_positions;  // in log order
+  bool request_fulfilled = false;
+  uint64_t request_fulfilled_position = 0;
 
   // Folds one stored event (position and stream_revision set) into the state.
   void Apply(const Event& event);
@@ -125,6 +176,11 @@ bool KeepsState(std::string_view stream);
 
 // The row for `payload`, nullptr when the Ledger does not record that type (yet).
 const FactSpec* FindFactSpec(Event::PayloadCase payload);
+
+// Facts that have a stream (StreamForFact routes them) but that another component records,
+// because it must write something else in the same batch: the refusal (kFailedPrecondition)
+// Record() returns for them, nullopt for every other fact.
+std::optional<Problem> RecordedElsewhere(const Event& event);
 
 // "call \"c-9\"" for "call-c-9": the subject named in error messages.
 std::string DescribeStream(std::string_view stream);

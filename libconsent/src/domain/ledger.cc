@@ -300,6 +300,7 @@ StatusOr<Recorded> Ledger::Impl::Record(Event event, std::optional<bool> sync) {
   const internal::Route& to = std::get<internal::Route>(route);
   const std::string& stream = to.stream;
   const std::string op = method + "(" + internal::DescribeStream(stream) + ")";
+  if (auto p = internal::RecordedElsewhere(event)) return ToStatus(op, stream, *p);
 
   // The envelope. The epoch counts as missing: it is what an unset time_point converts to.
   if (!event.has_occur_time() ||
@@ -390,6 +391,13 @@ StatusOr<Recorded> Ledger::Impl::ValidateAndAppend(const FactSpec& spec, const s
           verdict = spec.check_state(*state, event);
         }
       }
+    }
+    if (verdict && verdict->same_as_earlier && verdict->position) {
+      // The same fact under another event id (a repeated purge receipt): answer with the first.
+      auto stored = store_->ReadEvent(*verdict->position);
+      if (!stored.ok()) return stored.status().Annotate(op);
+      return Recorded{stored->stream_id(), stored->position(),
+                      static_cast<int64_t>(stored->stream_revision()), stored->event_id(), true};
     }
     if (verdict) {
       // A concurrent retry of this very fact may be what makes it look impossible now.
@@ -505,6 +513,21 @@ CONSENT_LEDGER_FACT_(WithdrawObjection, ObjectionWithdrawn, objection_withdrawn)
 CONSENT_LEDGER_FACT_(StartLiveListen, LiveListenStarted, live_listen_started)
 CONSENT_LEDGER_FACT_(AccessRecording, RecordingAccessed, recording_accessed)
 CONSENT_LEDGER_FACT_(RefuseAccess, AccessRefused, access_refused)
+CONSENT_LEDGER_FACT_(CreateAnalysisDocument, AnalysisDocumentCreated, analysis_document_created)
+CONSENT_LEDGER_FACT_(AmendAnalysisDocument, AnalysisDocumentAmended, analysis_document_amended)
+CONSENT_LEDGER_FACT_(PurgeAnalysisDocument, AnalysisDocumentPurged, analysis_document_purged)
+CONSENT_LEDGER_FACT_(CreateDerivedArtefact, DerivedArtefactCreated, derived_artefact_created)
+CONSENT_LEDGER_FACT_(RecordDecision, DecisionRecorded, decision_recorded)
+CONSENT_LEDGER_FACT_(AnswerSurvey, SurveyAnswered, survey_answered)
+CONSENT_LEDGER_FACT_(AttributeCause, CauseAttributed, cause_attributed)
+CONSENT_LEDGER_FACT_(PurgeRecording, RecordingPurged, recording_purged)
+CONSENT_LEDGER_FACT_(OverrideRetention, RetentionOverridden, retention_overridden)
+CONSENT_LEDGER_FACT_(PlaceLegalHold, LegalHoldPlaced, legal_hold_placed)
+CONSENT_LEDGER_FACT_(ReviewLegalHold, LegalHoldReviewed, legal_hold_reviewed)
+CONSENT_LEDGER_FACT_(ReleaseLegalHold, LegalHoldReleased, legal_hold_released)
+CONSENT_LEDGER_FACT_(ReceiveSubjectRequest, SubjectRequestReceived, subject_request_received)
+CONSENT_LEDGER_FACT_(ExtendSubjectRequest, SubjectRequestExtended, subject_request_extended)
+CONSENT_LEDGER_FACT_(FulfilSubjectRequest, SubjectRequestFulfilled, subject_request_fulfilled)
 
 #undef CONSENT_LEDGER_FACT_
 

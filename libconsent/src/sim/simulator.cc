@@ -187,6 +187,12 @@ struct Call {
   std::string caller_objection;  // active caller objection id (capture paused for it)
   std::string agent_objection;
   bool recorded = false;
+
+  // Evaluation and retention facts draw from `extra`, never from `rng`, so that calls play
+  // exactly as they would without them.
+  Rng extra{0};
+  Ms caller_objection_at = 0;
+  std::vector<std::pair<std::string, std::string>> copies;  // stored (copy_id, content_hash)
 };
 
 class Simulator {
@@ -272,6 +278,22 @@ class Simulator {
                         const std::vector<v1::Track>& tracks);
   Status Access(Call& c, const std::string& recording_id, Ms at);
 
+  // ---- Evaluation and retention --------------------------------------------------------------
+  // Plans what follows the storage of a recording: a transcript, evaluation documents, or the
+  // purge of its copies when an objection or a private flag requires it.
+  void PlanAfterStore(Call& c, const std::string& recording_id);
+  void PlanSurvey(Call& c);
+  Status CreateDocument(Call& c, const std::string& recording_id, bool self, Ms at);
+  Status PurgeCopies(Call& c, const std::string& recording_id, Ms at, bool receipt, bool late);
+  Status RecordDecisions();
+  Status PlaceHold();
+  Status RecordSubjectRequests();
+  std::string Hash(Rng& r) const {
+    std::string hash(32, '\0');
+    for (char& ch : hash) ch = static_cast<char>(r.Next() & 0xFF);
+    return hash;
+  }
+
   // Pauses (or stops) every capturing track of the call's recording for `reason`.
   std::vector<v1::Track> Capturing(const Call& c) const;
   Status PauseTracks(Call& c, const std::vector<v1::Track>& tracks, v1::PauseCause cause,
@@ -317,6 +339,11 @@ class Simulator {
   uint64_t calls_started_ = 0;
   uint64_t start_head_ = 0;
   SimulationSummary summary_;
+
+  // Evaluation and retention state.
+  bool receiptless_purge_done_ = false;
+  std::vector<Call*> stored_calls_;  // calls with stored copies and no purge due, in store order
+  std::map<std::string, std::vector<std::pair<std::string, bool>>> agent_docs_;  // (id, self)
 };
 
 // ---- Setup -----------------------------------------------------------------------------------
@@ -329,13 +356,19 @@ Status Simulator::DetermineDay() {
   } else if (!continued_) {
     day_ = ToMs(SimulatedFirstDay());
   } else {
+    // The day after the latest call: facts reported late about it (purges the next day) do not
+    // move the next day.
     Ms latest = std::numeric_limits<Ms>::min();
+    Ms latest_call = std::numeric_limits<Ms>::min();
     ReadAllOptions read;
     Status s = store_->ScanAll(read, [&](const Event& e) {
-      latest = std::max(latest, ToMs(FromTimestamp(e.occur_time())));
+      const Ms t = ToMs(FromTimestamp(e.occur_time()));
+      latest = std::max(latest, t);
+      if (e.has_call_started()) latest_call = std::max(latest_call, t);
       return true;
     });
     if (!s.ok()) return s.Annotate("SimulateDay: reading the log");
+    if (latest_call != std::numeric_limits<Ms>::min()) latest = latest_call;
     // 08:00 UTC of the day after the latest fact.
     Ms midnight = latest - (((latest % kDay) + kDay) % kDay);
     day_ = midnight + kDay + 8 * kHour;
@@ -502,6 +535,26 @@ Status Simulator::RecordGovernance() {
     CONSENT_RETURN_IF_ERROR(Check(
         ledger_->PublishEvaluationMethod(f, Opts(t, Staff("qa-", 1), "quality-lead", "cms/3.2"))));
   }
+  if (options_.evaluations) {
+    // Version 2 is published but never shown to the agents (LC-EVAL-1 for grids that use it).
+    v1::EvaluationMethodPublished f;
+    f.set_evaluation_method_id(kMethod);
+    f.set_evaluation_method_version(2);
+    const char* codes[][2] = {{"GREET-1", "greets the caller and introduces themself"},
+                              {"SOLVE-2", "solves the request at the first contact"},
+                              {"CLOSE-1", "summarises and closes the call"},
+                              {"EMPATHY-1", "acknowledges the caller's situation"}};
+    for (const auto& c : codes) {
+      auto* crit = f.add_criteria();
+      crit->set_code(c[0]);
+      crit->set_description(c[1]);
+      crit->set_min_score(0);
+      crit->set_max_score(4);
+    }
+    f.set_pointer("intranet://quality/evaluation-method-v2");
+    CONSENT_RETURN_IF_ERROR(Check(ledger_->PublishEvaluationMethod(
+        f, Opts(t + kHour, Staff("qa-", 1), "quality-lead", "cms/3.2"))));
+  }
   t += 10 * kDay;
   for (const Queue& q : kQueues) {
     v1::CapabilityDeclared f;
@@ -656,6 +709,8 @@ void Simulator::PlanCalls() {
     c->index = k;
     c->id = Id("c", *c);
     c->rng = Rng(Derive(options_.seed, static_cast<uint64_t>(day_ / kDay), k + 1));
+    c->extra =
+        Rng(Derive(Derive(options_.seed, 0xE7A1), static_cast<uint64_t>(day_ / kDay), k + 1));
     Rng& r = c->rng;
     double u = r.Unit() * queue_total;
     c->queue = &kQueues[0];
@@ -1034,6 +1089,7 @@ Status Simulator::CallerObjects(Call& c) {
       Check(ledger_->RaiseObjection(f, Opts(now_, c.agent_ref, "agent", "softphone/9.0"))));
   ++summary_.objections_caller;
   c.caller_objection = oid;
+  c.caller_objection_at = now_;
   const Ms raised = now_;
   Call* cp = &c;
   if (!c.rec) return Status::Ok();
@@ -1260,6 +1316,7 @@ Status Simulator::EndCall(Call& c) {
   f.set_cause(r.Chance(0.6) ? v1::CALL_END_CAUSE_CALLER_HUNG_UP : v1::CALL_END_CAUSE_AGENT_HUNG_UP);
   CONSENT_RETURN_IF_ERROR(Check(ledger_->EndCall(f, Opts(end, "svc-acd", "platform"))));
   c.ended = true;
+  PlanSurvey(c);
   if (!rec_id.empty()) {
     Call* cp = &c;
     Schedule(end + r.Between(5, 40) * kSecond,
@@ -1285,6 +1342,7 @@ Status Simulator::StoreAndAccess(Call& c, const std::string& recording_id,
     for (v1::Track t : tracks) f.add_tracks(t);
     f.set_call_id(c.id);
     CONSENT_RETURN_IF_ERROR(Check(ledger_->StoreRecording(f, Platform(now_ + i * 2 * kSecond))));
+    c.copies.emplace_back(copy, hash);
   }
   // Later in the day: trainers and analysts listen to some; a few forbidden roles try.
   Call* cp = &c;
@@ -1297,6 +1355,7 @@ Status Simulator::StoreAndAccess(Call& c, const std::string& recording_id,
     const Ms at = now_ + r.Between(10, 300) * kMinute;
     Schedule(at, [this, cp, recording_id, at] { return Access(*cp, recording_id, -at); });
   }
+  PlanAfterStore(c, recording_id);
   return Status::Ok();
 }
 
@@ -1336,6 +1395,290 @@ Status Simulator::Access(Call& c, const std::string& recording_id, Ms at) {
   return Status::Ok();
 }
 
+// ---- Evaluation and retention ------------------------------------------------------------------
+
+void Simulator::PlanAfterStore(Call& c, const std::string& recording_id) {
+  Rng& x = c.extra;
+  Call* cp = &c;
+  // LC-OBJ-4 / LC-PRIV-1: media of a standing caller objection or of a private call is purged.
+  const bool purge_due = !c.caller_objection.empty() || c.private_call;
+  if (purge_due) {
+    if (!options_.retention) return;
+    const Ms trigger = c.private_call ? c.start : c.caller_objection_at;
+    const bool late = x.Chance(0.08);
+    Ms at = late ? trigger + kDay + x.Between(1, 6) * kHour
+                 : std::max(now_ + 5 * kMinute, trigger + x.Between(20, 480) * kMinute);
+    if (!late) at = std::min(at, trigger + kDay);
+    const bool receipt = receiptless_purge_done_;
+    receiptless_purge_done_ = true;  // the day's first purge has no storage receipt
+    Schedule(at, [this, cp, recording_id, at, receipt, late] {
+      return PurgeCopies(*cp, recording_id, at, receipt, late);
+    });
+    return;
+  }
+  stored_calls_.push_back(cp);
+  if (options_.retention && x.Chance(0.25)) {
+    const Ms at = now_ + x.Between(5, 60) * kMinute;
+    const std::string hash = Hash(x);
+    Schedule(at, [this, cp, recording_id, at, hash] {
+      v1::DerivedArtefactCreated f;
+      f.set_artefact_id(recording_id + "-tr");
+      f.set_recording_id(recording_id);
+      f.set_call_id(cp->id);
+      f.set_kind(v1::DERIVED_ARTEFACT_KIND_TRANSCRIPT);
+      f.set_copy_id("t-primary");
+      f.set_content_hash(hash);
+      f.set_storage_ref("s3://transcripts/" + day_tag_ + "/" + recording_id + ".json");
+      CONSENT_RETURN_IF_ERROR(Check(
+          ledger_->CreateDerivedArtefact(f, Opts(at, "svc-transcriber", "platform", "asr/2.2"))));
+      ++summary_.artefacts;
+      return Status::Ok();
+    });
+  }
+  if (options_.evaluations) {
+    if (x.Chance(0.35)) {
+      const Ms at = now_ + x.Between(30, 240) * kMinute;
+      Schedule(at, [this, cp, recording_id, at] {
+        return CreateDocument(*cp, recording_id, false, at);
+      });
+    }
+    if (x.Chance(0.08)) {
+      const Ms at = now_ + x.Between(60, 300) * kMinute;
+      Schedule(
+          at, [this, cp, recording_id, at] { return CreateDocument(*cp, recording_id, true, at); });
+    }
+  }
+}
+
+Status Simulator::CreateDocument(Call& c, const std::string& recording_id, bool self, Ms at) {
+  Rng& x = c.extra;
+  const std::string evaluator = self ? c.agent_ref : Staff("sup-", 5 + c.index % 2);
+  v1::AnalysisDocumentCreated f;
+  const std::string id = Id("d", c, self ? 2 : 1);
+  f.set_document_id(id);
+  f.set_registration_id(kSimulatedRegistrationId);
+  f.set_registration_version(kRegistrationVersion);
+  v1::AnalysisDocumentContent* content = f.mutable_content();
+  content->set_kind(self ? v1::ANALYSIS_DOCUMENT_KIND_SELF_EVALUATION
+                         : v1::ANALYSIS_DOCUMENT_KIND_GRID);
+  content->set_agent_ref(c.agent_ref);
+  content->set_evaluator_ref(evaluator);
+  v1::EvaluatedCall* call = content->add_calls();
+  call->set_call_id(c.id);
+  call->set_recording_id(recording_id);
+  *call->mutable_call_start_time() = Ts(c.start);
+  call->set_call_duration_ms(static_cast<uint32_t>(c.duration));
+  // A few grids use version 2, which the agents were never shown (LC-EVAL-1).
+  const bool v2 = !self && x.Chance(0.05);
+  content->set_evaluation_method_id(kMethod);
+  content->set_evaluation_method_version(v2 ? 2 : 1);
+  static constexpr const char* kV1[] = {"GREET-1", "SOLVE-1", "CLOSE-1"};
+  static constexpr const char* kV2[] = {"GREET-1", "SOLVE-2", "CLOSE-1", "EMPATHY-1"};
+  const size_t n = v2 ? std::size(kV2) : std::size(kV1);
+  for (size_t i = 0; i < n; ++i) {
+    v1::CriterionScore* score = content->add_scores();
+    score->set_criterion_code(v2 ? kV2[i] : kV1[i]);
+    score->set_score(static_cast<int32_t>(x.Between(1, 4)));
+  }
+  const double u = x.Unit();
+  if (u < 0.04) {
+    // Free text over the LC-DATA-2 bound (500 code points), sometimes not even flagged.
+    std::string text;
+    while (text.size() <= 640) {
+      text +=
+          "L'agent a bien accueilli l'appelant mais a tardé à reformuler la demande; "
+          "la clôture de l'appel a été trop rapide. ";
+    }
+    content->set_free_text(text);
+    content->set_free_text_flagged(x.Chance(0.5));
+  } else if (u < 0.6) {
+    content->set_free_text(self ? "je dois mieux reformuler la demande"
+                                : "bonne reformulation, clôture à améliorer");
+    content->set_free_text_flagged(true);
+  }
+  f.set_content_hash(Hash(x));
+  f.set_storage_ref("dms://quality/grids/" + id);
+  const FactOptions o = self ? Opts(at, c.agent_ref, "agent", "qm-console/2.0")
+                             : Opts(at, evaluator, "supervisor", "qm-console/2.0");
+  CONSENT_RETURN_IF_ERROR(Check(ledger_->CreateAnalysisDocument(f, o)));
+  ++summary_.documents;
+  if (self) ++summary_.self_evaluations;
+  agent_docs_[c.agent_ref].emplace_back(id, self);
+  return Status::Ok();
+}
+
+Status Simulator::PurgeCopies(Call& c, const std::string& recording_id, Ms at, bool receipt,
+                              bool late) {
+  Rng& x = c.extra;
+  Ms t = at;
+  for (const auto& [copy, hash] : c.copies) {
+    v1::RecordingPurged f;
+    f.set_recording_id(recording_id);
+    f.set_copy_id(copy);
+    f.set_content_hash(hash);
+    if (receipt) f.set_storage_receipt("rcpt-" + x.Hex(16));
+    if (c.private_call) {
+      f.set_reason(v1::PURGE_REASON_PRIVATE_CALL);
+      f.set_cause_ref(c.id);
+    } else {
+      f.set_reason(v1::PURGE_REASON_OBJECTION);
+      f.set_cause_ref(c.caller_objection);
+    }
+    f.set_call_id(c.id);
+    CONSENT_RETURN_IF_ERROR(
+        Check(ledger_->PurgeRecording(f, Opts(t, "svc-retention", "platform", "retention/1.0"))));
+    ++summary_.purges;
+    if (!receipt) ++summary_.purges_without_receipt;
+    if (late) ++summary_.purges_late;
+    t += 30 * kSecond;
+  }
+  return Status::Ok();
+}
+
+void Simulator::PlanSurvey(Call& c) {
+  if (!options_.surveys || c.private_call) return;
+  Rng& x = c.extra;
+  if (!x.Chance(0.08)) return;
+  const Ms at = now_ + x.Between(5, 60) * kMinute;
+  const int32_t score = static_cast<int32_t>(x.Between(0, 5));
+  // Poor scores are examined: the cause is attributed by a quality analyst.
+  static constexpr v1::SurveyCause kCauses[] = {v1::SURVEY_CAUSE_AGENT,   v1::SURVEY_CAUSE_NETWORK,
+                                                v1::SURVEY_CAUSE_CARRIER, v1::SURVEY_CAUSE_PRODUCT,
+                                                v1::SURVEY_CAUSE_POLICY,  v1::SURVEY_CAUSE_UNKNOWN};
+  const v1::SurveyCause cause = kCauses[x.Index(std::size(kCauses))];
+  const Ms attributed_at = at + x.Between(60, 180) * kMinute;
+  Call* cp = &c;
+  Schedule(at, [this, cp, at, score, cause, attributed_at] {
+    v1::SurveyAnswered f;
+    const std::string id = Id("sv", *cp);
+    f.set_answer_id(id);
+    f.set_survey_id("csat-calls");
+    f.set_call_id(cp->id);
+    f.set_agent_ref(cp->agent_ref);
+    f.set_score(score);
+    f.set_max_score(5);
+    CONSENT_RETURN_IF_ERROR(
+        Check(ledger_->AnswerSurvey(f, Opts(at, "svc-survey", "platform", "survey/1.4"))));
+    ++summary_.survey_answers;
+    if (score > 2) return Status::Ok();
+    const std::string qa = Staff("qa-", 1 + cp->index % 2);
+    Schedule(attributed_at, [this, id, cause, qa, attributed_at] {
+      v1::CauseAttributed a;
+      a.set_answer_id(id);
+      a.set_cause(cause);
+      a.set_attributed_by_ref(qa);
+      CONSENT_RETURN_IF_ERROR(Check(ledger_->AttributeCause(
+          a, Opts(attributed_at, qa, "quality-analyst", "qm-console/2.0"))));
+      ++summary_.cause_attributions;
+      return Status::Ok();
+    });
+    return Status::Ok();
+  });
+}
+
+Status Simulator::RecordDecisions() {
+  // Training decisions for the agents evaluated so far: most rest on grids, one on a
+  // self-evaluation only (LC-EVAL-3).
+  bool self_only_done = false;
+  Ms t = now_;
+  for (const auto& [agent, docs] : agent_docs_) {
+    v1::DecisionRecorded f;
+    f.set_decision_id("dec-" + day_tag_ + "-" + agent.substr(4));
+    f.set_agent_ref(agent);
+    f.set_decided_by_ref(Staff("tl-", 2));
+    auto self = std::find_if(docs.begin(), docs.end(), [](const auto& d) { return d.second; });
+    if (!self_only_done && self != docs.end()) {
+      self_only_done = true;
+      f.set_kind(v1::DECISION_KIND_ASSIGNMENT);
+      f.add_document_ids(self->first);
+    } else {
+      for (const auto& [id, is_self] : docs) {
+        if (!is_self) f.add_document_ids(id);
+      }
+      if (f.document_ids().empty()) continue;
+      f.set_kind(v1::DECISION_KIND_TRAINING);
+      f.add_other_input_refs("dms://hr/interviews/" + day_tag_ + "-" + agent.substr(4));
+    }
+    CONSENT_RETURN_IF_ERROR(
+        Check(ledger_->RecordDecision(f, Opts(t, Staff("tl-", 2), "team-lead", "hris/5.0"))));
+    ++summary_.decisions;
+    t += kMinute;
+  }
+  return Status::Ok();
+}
+
+Status Simulator::PlaceHold() {
+  // A customer disputes a sale: the recordings of three calls are kept until the case ends.
+  if (stored_calls_.empty()) return Status::Ok();
+  v1::LegalHoldPlaced f;
+  f.set_hold_id("hold-" + day_tag_ + "-1");
+  for (size_t i = 0; i < stored_calls_.size() && i < 3; ++i) {
+    f.mutable_scope()->add_call_ids(stored_calls_[i]->id);
+  }
+  f.set_reason("customer dispute over a sale made by phone; recordings needed as evidence");
+  f.set_case_reference("TC Lyon 2026/0417");
+  f.set_owner_ref(Staff("legal-", 7));
+  *f.mutable_next_review_time() = Ts(now_ + 60 * kDay);
+  CONSENT_RETURN_IF_ERROR(
+      Check(ledger_->PlaceLegalHold(f, Opts(now_, Staff("legal-", 7), "legal", "dms/4.0"))));
+  ++summary_.legal_holds;
+  return Status::Ok();
+}
+
+Status Simulator::RecordSubjectRequests() {
+  // A caller's access request (answered with the access log), an agent's access request
+  // (answered with the evaluation codes explained), a caller's erasure request (extended).
+  const std::string dpo = "svc-dpo";
+  const size_t n = std::min<size_t>(stored_calls_.size(), 3);
+  for (size_t i = 0; i < n; ++i) {
+    Call* cp = stored_calls_[i];
+    const std::string id = "req-" + day_tag_ + "-" + std::to_string(i + 1);
+    const Ms received = now_ + static_cast<Ms>(i) * 5 * kMinute;
+    v1::SubjectRequestReceived f;
+    f.set_request_id(id);
+    f.set_kind(i == 2 ? v1::REQUEST_KIND_ERASURE : v1::REQUEST_KIND_ACCESS);
+    const bool agent = i == 1;
+    const std::string subject = agent ? cp->agent_ref : cp->caller_ref;
+    f.set_subject_ref(subject);
+    f.set_subject_kind(agent ? v1::PARTY_AGENT : v1::PARTY_CALLER);
+    CONSENT_RETURN_IF_ERROR(
+        Check(ledger_->ReceiveSubjectRequest(f, Opts(received, dpo, "dpo", "gdpr-register/1.0"))));
+    ++summary_.subject_requests;
+    const Ms answer_at = received + 3 * kHour;
+    if (i == 2) {
+      Schedule(answer_at, [this, id, answer_at, dpo] {
+        v1::SubjectRequestExtended e;
+        e.set_request_id(id);
+        e.set_extension_months(1);
+        e.set_reason("recordings under a legal hold must be reviewed before erasure");
+        e.set_extended_by_ref(dpo);
+        return Check(
+            ledger_->ExtendSubjectRequest(e, Opts(answer_at, dpo, "dpo", "gdpr-register/1.0")));
+      });
+      continue;
+    }
+    Schedule(answer_at, [this, cp, id, agent, answer_at, dpo] {
+      v1::SubjectRequestFulfilled a;
+      a.set_request_id(id);
+      a.set_outcome(v1::REQUEST_OUTCOME_GRANTED);
+      a.add_call_ids(cp->id);
+      if (cp->rec) a.add_recording_ids(cp->rec->id);
+      if (agent) {
+        auto it = agent_docs_.find(cp->agent_ref);
+        if (it != agent_docs_.end()) {
+          for (const auto& d : it->second) a.add_document_ids(d.first);
+        }
+        a.set_evaluation_codes_explained(true);
+      }
+      a.set_access_log_included(true);
+      a.set_export_ref("dms://privacy/exports/" + id + ".zip");
+      return Check(
+          ledger_->FulfilSubjectRequest(a, Opts(answer_at, dpo, "dpo", "gdpr-register/1.0")));
+    });
+  }
+  return Status::Ok();
+}
+
 // ---- Run ---------------------------------------------------------------------------------------
 
 StatusOr<SimulationSummary> Simulator::Run() {
@@ -1366,6 +1709,11 @@ StatusOr<SimulationSummary> Simulator::Run() {
   CONSENT_RETURN_IF_ERROR(RecordAgents());
   CONSENT_RETURN_IF_ERROR(RecordDailyFacts());
   PlanCalls();
+  if (options_.retention) {
+    Schedule(day_ + 11 * kHour, [this] { return RecordSubjectRequests(); });
+    Schedule(day_ + 13 * kHour, [this] { return PlaceHold(); });
+  }
+  if (options_.evaluations) Schedule(day_ + 15 * kHour, [this] { return RecordDecisions(); });
 
   while (!queue_.empty()) {
     Action a = queue_.top();
