@@ -122,35 +122,53 @@ StopCheck CheckStop(const st::Call& c, int64_t t0, uint64_t trigger_pos, int64_t
 }
 
 // Purge within `limit` of `t0` (LC-OBJ-4, LC-PRIV-1) of the call's media: all of it when
-// `whole_call` (a private call), else what capture began before `t0` (an objection).
+// `whole_call` (a private call), else what capture began before `t0` (an objection). As seen at
+// at_ns: later purges and copies do not count yet; an override naming `cause` (or none) keeps a
+// copy; a legal hold in `holds` suspends the purge, and moves its deadline on release.
 Acc CheckPurge(const st::Call& c, int64_t t0, int64_t limit, int64_t at_ns, int64_t withdrawn_ns, bool whole_call,
-               const char* why) {
+               const char* why, const std::string& cause, const std::vector<st::Hold>& holds) {
   Acc acc;
-  const int64_t deadline = t0 + limit;
-  if (withdrawn_ns != 0 && withdrawn_ns <= deadline) {
+  if (withdrawn_ns != 0 && withdrawn_ns <= t0 + limit) {
     acc.Ok(std::string(why) + " withdrawn before the purge deadline");
     return acc;
   }
+  HoldKeys keys;
+  keys.call_ids.push_back(c.call_id());
+  for (const auto& p : c.started().participants()) keys.refs.push_back(p.subject_ref());
+  for (const auto& a : c.agent_refs()) keys.refs.push_back(a);
   for (const auto& r : c.recordings()) {
-    if (!whole_call && r.started_ns() > t0) continue;
-    if (r.override_position() != 0) {
-      acc.Ok("kept with a logged overriding ground");
-      continue;
+    if (r.started_ns() > at_ns || (!whole_call && r.started_ns() > t0)) continue;
+    keys.recording_id = r.recording_id();
+    std::vector<const st::Hold*> covering;
+    for (const auto& h : holds) {
+      if (HoldCovers(h, keys)) covering.push_back(&h);
     }
+    const HeldDeadline hd = ApplyHolds(t0 + limit, covering, at_ns, kHoldReleaseGraceNs);
+    const int64_t deadline = hd.deadline;
+    bool any_copy = false;
     for (const auto& cp : r.copies()) {
+      if (cp.stored_ns() > at_ns) continue;
+      any_copy = true;
+      if (Overridden(r.overrides(), cause, cp.artefact_id(), at_ns)) {
+        acc.Ok("kept with a logged overriding ground");
+        continue;
+      }
       const std::string what = "copy " + cp.copy_id() + " of recording " + r.recording_id();
-      if (cp.purged_position() != 0 && cp.receipt() && cp.purged_ns() <= deadline) {
+      const bool purged = cp.purged_position() != 0 && cp.purged_ns() <= at_ns;
+      if (purged && cp.receipt() && cp.purged_ns() <= deadline) {
         acc.Ok("media purged within the deadline");
-      } else if (cp.purged_position() != 0 && cp.purged_ns() > deadline) {
+      } else if (purged && cp.purged_ns() > deadline) {
         acc.Add(Verdict::kViolated, what + " purged after the deadline", {cp.stored_position(), cp.purged_position()});
+      } else if (hd.held && !hd.overdue_before_hold) {
+        acc.Add(Verdict::kPending, what + " held by a legal hold", {cp.stored_position()});
       } else if (at_ns > deadline) {
-        acc.Add(Verdict::kViolated, what + (cp.purged_position() ? " purged without a receipt" : " not purged") +
-                                        " by the deadline", {cp.stored_position()});
+        acc.Add(Verdict::kViolated, what + (purged ? " purged without a receipt" : " not purged") + " by the deadline",
+                {cp.stored_position()});
       } else {
         acc.Add(Verdict::kPending, what + " to purge after the " + why, {cp.stored_position()});
       }
     }
-    if (r.copies().empty()) acc.Ok("no stored copy to purge");
+    if (!any_copy) acc.Ok("no stored copy to purge");
   }
   return acc;
 }
@@ -172,6 +190,14 @@ StatusOr<CallVerdicts> ComplianceEngine::EvaluateCall(std::string_view call_id, 
     c = it->second;
   }
   const int64_t at_ns = ToNs(at);
+  // Legal holds suspend purges (LC-RET-3); copied only when there are any.
+  std::vector<st::Hold> holds;
+  {
+    std::shared_lock<std::shared_mutex> lock(records_mu_);
+    for (const auto& [id, h] : holds_) {
+      if (h.placed_ns() <= at_ns) holds.push_back(h);
+    }
+  }
   const int64_t budget = c.policy().pause_budget_ns() ? c.policy().pause_budget_ns() : 2000000000LL;
   const int64_t purge_obj = c.policy().purge_after_objection_ns() ? c.policy().purge_after_objection_ns()
                                                                    : 24 * 3600 * 1000000000LL;
@@ -225,7 +251,7 @@ StatusOr<CallVerdicts> ComplianceEngine::EvaluateCall(std::string_view call_id, 
     if (s.verdict == Verdict::kOk) acc[rule].Ok("private flag honoured: " + s.detail);
     else acc[rule].Add(s.verdict, "after the private flag: " + s.detail, ev);
     if (s.capture_running || recorded) {
-      Acc purge = CheckPurge(c, p.ns(), purge_priv, at_ns, 0, /*whole_call=*/true, "private flag");
+      Acc purge = CheckPurge(c, p.ns(), purge_priv, at_ns, 0, /*whole_call=*/true, "private flag", c.call_id(), holds);
       if (purge.verdict == Verdict::kOk) acc[rule].Ok(purge.detail);
       else if (purge.verdict != Verdict::kNotApplicable) acc[rule].Add(purge.verdict, purge.detail, purge.evidence);
     }
@@ -263,7 +289,8 @@ StatusOr<CallVerdicts> ComplianceEngine::EvaluateCall(std::string_view call_id, 
       if (recorded && captured_before) {
         // A withdrawal counts only once it has happened, as seen from the evaluation time.
         const int64_t withdrawn = o.withdrawn_ns() != 0 && o.withdrawn_ns() <= at_ns ? o.withdrawn_ns() : 0;
-        Acc purge = CheckPurge(c, o.raised_ns(), purge_obj, at_ns, withdrawn, /*whole_call=*/false, "objection");
+        Acc purge = CheckPurge(c, o.raised_ns(), purge_obj, at_ns, withdrawn, /*whole_call=*/false, "objection",
+                               o.objection_id(), holds);
         if (purge.verdict == Verdict::kOk) acc["LC-OBJ-4"].Ok(purge.detail);
         else if (purge.verdict != Verdict::kNotApplicable) acc["LC-OBJ-4"].Add(purge.verdict, purge.detail, purge.evidence);
       }

@@ -218,6 +218,8 @@ struct Obligation {
   uint64_t position;
 };
 
+}  // namespace
+
 bool Overridden(const google::protobuf::RepeatedPtrField<st::Override>& overrides, const std::string& cause,
                 const std::string& artefact_id, int64_t at_ns) {
   for (const auto& o : overrides) {
@@ -229,8 +231,6 @@ bool Overridden(const google::protobuf::RepeatedPtrField<st::Override>& override
   }
   return false;
 }
-
-}  // namespace
 
 // Everything the plan and the recording verdicts compute for one call. `fn` receives each copy
 // with its earliest obligation (after holds) and its retention deadline.
@@ -915,6 +915,7 @@ RecordVerdicts ComplianceEngine::EvaluateRequest(const st::Request& q, int64_t a
     std::shared_lock<std::shared_mutex> lock(records_mu_);
     if (auto it = subject_calls_.find(q.subject_ref()); it != subject_calls_.end()) calls = it->second;
   }
+  std::sort(calls.begin(), calls.end());
   std::vector<std::pair<std::string, const st::Document*>> docs;
   if (q.subject_kind() == v1::PARTY_AGENT) {
     for (const auto& [id, d] : documents) {

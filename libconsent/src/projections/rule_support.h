@@ -87,6 +87,15 @@ struct HeldDeadline {
 HeldDeadline ApplyHolds(int64_t deadline, const std::vector<const st::Hold*>& holds, int64_t at_ns,
                         int64_t grace_ns);
 
+// Purges that fell due during a hold are due this long after its release (RULES.md).
+inline constexpr int64_t kHoldReleaseGraceNs = 24 * kNsPerHour;
+
+// Whether an override (RetentionOverridden) in force at at_ns keeps `artefact_id`'s copy (empty:
+// the recording's own) from the purge caused by `cause` (an override without cause keeps it from
+// every purge but retention).
+bool Overridden(const google::protobuf::RepeatedPtrField<st::Override>& overrides, const std::string& cause,
+                const std::string& artefact_id, int64_t at_ns);
+
 // Effective retention limits of a registration version: the registered months, capped at the
 // legal 6/12 months unless a legal-text reference allows more (RULES.md "Retention limit").
 struct RetentionLimits {
