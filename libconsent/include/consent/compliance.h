@@ -182,8 +182,8 @@ struct AgentSummary {
   uint64_t accesses = 0;
   uint64_t accesses_refused = 0;
   uint64_t accesses_unlawful = 0;
-  // Satisfaction surveys (LC-EVAL-2): answers attributed to the agent count; answers whose
-  // attributed cause is not the agent are excluded; unattributed answers wait for attribution.
+  // Satisfaction surveys (LC-EVAL-2): an answer counts for the agent unless a cause other than
+  // the agent was attributed to it (network, carrier, product, policy, unknown): then excluded.
   uint64_t survey_answers = 0;
   uint64_t survey_answers_counted = 0;
   uint64_t survey_answers_excluded = 0;

@@ -817,9 +817,7 @@ void ComplianceEngine::ForEachRecordVerdicts(TimePoint at, RecordKind kind,
         RuleVerdict r{"LC-EVAL-2", Verdict::kOk, "", {}};
         const bool attributed = a.attributed_position() != 0;
         if (!attributed) {
-          r.verdict = Verdict::kUnverified;
-          r.detail = "no cause attributed yet: not counted in the agent's scores";
-          r.evidence = {a.position()};
+          r.detail = "no other cause attributed: counted for the agent";
         } else if (a.attributed_by_ref().empty()) {
           r.verdict = Verdict::kViolated;
           r.detail = "cause attributed without its author";
@@ -1044,12 +1042,14 @@ void ComplianceEngine::AddRecordRules(const st::Agent& a, int64_t at_ns, AgentSu
     for (const auto& [id, ans] : answers_) {
       if (ans.agent_ref() != a.agent_ref() || ans.ns() > at_ns) continue;
       ++answers;
-      const bool attributed = ans.attributed_position() != 0 && !ans.attributed_by_ref().empty();
-      if (attributed && ans.cause() == v1::SURVEY_CAUSE_AGENT) {
+      // Counted for the agent unless a cause other than the agent is attributed (with or without
+      // its author: an attribution lacking one is itself a violation, judged on the answer).
+      const bool elsewhere = ans.attributed_position() != 0 && ans.cause() != v1::SURVEY_CAUSE_AGENT;
+      if (elsewhere) {
+        ++excluded;
+      } else {
         ++counted;
         if (ans.max_score() > 0) score_sum += static_cast<double>(ans.score()) / ans.max_score();
-      } else if (attributed) {
-        ++excluded;
       }
     }
     if (!documents.empty()) methods = methods_;

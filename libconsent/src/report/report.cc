@@ -734,8 +734,8 @@ std::string ToTable(const AuditReport& r, bool color) {
             Fit(SecondaryRow(rt) ? "per " + rt.attaches_to + ": " + rt.title : rt.title,
                 kWidth - used));
   }
-  tb.Line("  Rules attached to calls count calls, rules attached to agents count agents; '-': not");
-  tb.Line("  judged by these projections.");
+  tb.Line("  Each rule counts what it attaches to: calls, agents, recordings, documents, holds,");
+  tb.Line("  requests, survey answers or decisions; '-': not judged by these projections.");
 
   bool any = false;
   for (const RuleTally& rt : r.rules) {
@@ -743,7 +743,7 @@ std::string ToTable(const AuditReport& r, bool color) {
     if (!any) tb.Heading("Violations, with examples (event positions)");
     any = true;
     tb.Line(tb.Bold(Fit(rt.rule_id + "  " + TitleWithSubject(rt), kWidth)));
-    const std::string unit = rt.attaches_to == "agent" ? "agent" : "call";
+    const std::string unit = rt.attaches_to == "answer" ? "survey answer" : rt.attaches_to;
     auto count = [&](uint64_t n) { return std::to_string(n) + " " + unit + (n == 1 ? "" : "s"); };
     tb.Line("    " + count(rt.violated) + " violated, " + count(rt.unverified) + " unverified");
     for (const ReportExample& ex : rt.examples) {
