@@ -89,7 +89,8 @@ class JsonWriter {
     if (!first_.empty()) {
       if (!first_.back()) out_ += ",";
       first_.back() = false;
-      out_ += "\n" + std::string(2 * first_.size(), ' ');
+      out_.push_back('\n');
+      out_.append(2 * first_.size(), ' ');
     }
     if (!key.empty()) out_ += JsonString(key) + ": ";
   }
@@ -101,7 +102,10 @@ class JsonWriter {
   void Close(char c) {
     const bool empty = first_.back();
     first_.pop_back();
-    if (!empty) out_ += "\n" + std::string(2 * first_.size(), ' ');
+    if (!empty) {
+      out_.push_back('\n');
+      out_.append(2 * first_.size(), ' ');
+    }
     out_.push_back(c);
   }
 

@@ -853,6 +853,7 @@ void ComplianceEngine::ApplyCallEvent(const Event& e, const std::string& call_id
   std::string new_agent;      // agent to count the call for (LC-PROP-1)
   std::string recorded_agent;  // agent whose recorded share grows
   bool count_capture_for_agent = false;
+  bool first_recording_for_agent = false;  // the agent's recorded share grows by this call
   bool agent_in_window = false;
   st::Call inherited;  // objections and private flags of the previous leg of a transfer
   bool has_inherited = false;
@@ -1270,6 +1271,13 @@ void ComplianceEngine::ApplyCallEvent(const Event& e, const std::string& call_id
       }
       recorded_agent = c.agent_ref();
     }
+    // The call counts once per agent for the recorded share (LC-PROP-1); remembered on the call,
+    // so the agent's side needs no search through its recorded calls.
+    if (count_capture_for_agent && !recorded_agent.empty()) {
+      first_recording_for_agent = std::find(c.recorded_for_agents().begin(), c.recorded_for_agents().end(),
+                                            recorded_agent) == c.recorded_for_agents().end();
+      if (first_recording_for_agent) c.add_recorded_for_agents(recorded_agent);
+    }
     if (count_capture_for_agent) {
       agent_in_window = std::none_of(failures.begin(), failures.end(),
                                      [](const Failing& f) { return std::string_view(f.rule) == "LC-AGT-2"; });
@@ -1280,7 +1288,9 @@ void ComplianceEngine::ApplyCallEvent(const Event& e, const std::string& call_id
   MarkDirty("c/", call_id);
   if (e.has_call_started() || !new_agent.empty()) {
     std::shared_lock<std::shared_mutex> lock(sh.mu);
-    if (auto it = sh.calls.find(call_id); it != sh.calls.end()) IndexCall(it->second);
+    if (auto it = sh.calls.find(call_id); it != sh.calls.end()) {
+      IndexCall(it->second, e.has_call_started() ? std::string() : new_agent);
+    }
   }
 
   // Agent side effects (LC-PROP-1 counts, LC-AGT-2 captures, accesses).
@@ -1291,10 +1301,7 @@ void ComplianceEngine::ApplyCallEvent(const Event& e, const std::string& call_id
     MutateAgent(recorded_agent, [&](st::Agent& a) {
       a.set_captures(a.captures() + 1);
       if (!agent_in_window) a.add_captures_outside_window(pos);
-      if (std::find(a.recorded_call_ids().begin(), a.recorded_call_ids().end(), call_id) == a.recorded_call_ids().end()) {
-        a.add_recorded_call_ids(call_id);
-        InsertSorted(a.mutable_recorded_ns(), call_start_ns);
-      }
+      if (first_recording_for_agent) InsertSorted(a.mutable_recorded_ns(), call_start_ns);
     });
   }
   if (!agents_of_call.empty()) {

@@ -195,8 +195,9 @@ class ComplianceEngine {
   // A copy purged while a hold covering it was active: recorded on the hold (LC-RET-3).
   void NotePurgeUnderHolds(const std::string& call_id, const std::string& recording_id,
                            const std::string& document_id, uint64_t pos, int64_t ns);
-  // Adds `call_id` to the subject index of its callers and agents (records_mu_ taken inside).
-  void IndexCall(const st::Call& c);
+  // Adds the call to the subject index of its callers and agents, or of `only_ref` alone (an
+  // agent joining by a transfer). records_mu_ is taken inside.
+  void IndexCall(const st::Call& c, const std::string& only_ref = {});
   Status Commit();
   Status FoldRange(uint64_t to, uint64_t* folded);
   void Clear();

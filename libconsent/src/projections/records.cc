@@ -46,15 +46,25 @@ void FillDocument(st::Document* d, const v1::AnalysisDocumentContent& c) {
 
 }  // namespace
 
-void ComplianceEngine::IndexCall(const st::Call& c) {
+void ComplianceEngine::IndexCall(const st::Call& c, const std::string& only_ref) {
   std::unique_lock<std::shared_mutex> lock(records_mu_);
+  // Each call is indexed once per person: at its start (or at Load), and for an agent who joins
+  // it by a transfer; no search is needed (an agent with a year of calls would make it quadratic).
   auto add = [&](const std::string& ref) {
-    if (ref.empty()) return;
-    auto& calls = subject_calls_[ref];
-    if (std::find(calls.begin(), calls.end(), c.call_id()) == calls.end()) calls.push_back(c.call_id());
+    if (!ref.empty() && (only_ref.empty() || ref == only_ref)) subject_calls_[ref].push_back(c.call_id());
   };
-  for (const auto& p : c.started().participants()) add(p.subject_ref());
-  for (const auto& a : c.agent_refs()) add(a);
+  if (!only_ref.empty()) {
+    add(only_ref);
+    return;
+  }
+  std::vector<const std::string*> seen;
+  for (const auto& p : c.started().participants()) seen.push_back(&p.subject_ref());
+  for (const auto& a : c.agent_refs()) seen.push_back(&a);
+  for (size_t i = 0; i < seen.size(); ++i) {
+    bool dup = false;
+    for (size_t j = 0; j < i; ++j) dup = dup || *seen[j] == *seen[i];
+    if (!dup) add(*seen[i]);
+  }
 }
 
 std::vector<std::string> ComplianceEngine::SubjectsOf(std::string_view call_id) const {
