@@ -2,7 +2,6 @@
 // the store.
 
 #include <fcntl.h>
-#include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -21,72 +20,19 @@
 
 #include "consent/event_store.h"
 #include "storage/layout.h"
+#include "ctl_runner.h"
 #include "test_util.h"
-
-extern char** environ;
 
 namespace consent {
 namespace {
 
 using testing::MakeEvent;
 using testing::OpenStore;
+using testing::ReadFile;
+using testing::RunCtl;
+using testing::RunResult;
 using testing::TempDir;
-
-struct RunResult {
-  int exit_code = -1;  // -1: killed by a signal
-  std::string out;
-  std::string err;
-};
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-void WriteFile(const std::string& path, const std::string& content) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out << content;
-  REQUIRE(out.good());
-}
-
-// Runs consentctl with `args`, stdin from `stdin_path`; captures stdout and stderr in files
-// (no pipes: no deadlock however much is printed).
-RunResult RunCtl(const std::vector<std::string>& args,
-                 const std::string& stdin_path = "/dev/null") {
-  TempDir io;
-  const std::string out_path = io.sub("stdout");
-  const std::string err_path = io.sub("stderr");
-  const std::string binary = std::string(CONSENT_TOOLS_DIR) + "/consentctl";
-
-  std::vector<std::string> argv_storage;
-  argv_storage.push_back(binary);
-  argv_storage.insert(argv_storage.end(), args.begin(), args.end());
-  std::vector<char*> argv;
-  for (std::string& a : argv_storage) argv.push_back(a.data());
-  argv.push_back(nullptr);
-
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, 0, stdin_path.c_str(), O_RDONLY, 0);
-  posix_spawn_file_actions_addopen(&actions, 1, out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
-                                   0644);
-  posix_spawn_file_actions_addopen(&actions, 2, err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
-                                   0644);
-  pid_t pid = 0;
-  int rc = posix_spawn(&pid, binary.c_str(), &actions, nullptr, argv.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  REQUIRE_MESSAGE(rc == 0, "cannot run " << binary);
-  int wstatus = 0;
-  REQUIRE(waitpid(pid, &wstatus, 0) == pid);
-
-  RunResult r;
-  r.exit_code = WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : -1;
-  r.out = ReadFile(out_path);
-  r.err = ReadFile(err_path);
-  return r;
-}
+using testing::WriteFile;
 
 std::string ToJson(const Event& e) {
   std::string s;

@@ -7,7 +7,6 @@
 #include <fcntl.h>
 #include <google/protobuf/struct.pb.h>
 #include <google/protobuf/util/json_util.h>
-#include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -23,9 +22,9 @@
 #include "consent/compliance.h"
 #include "consent/event_store.h"
 #include "consent/simulator.h"
+#include "ctl_runner.h"
 #include "test_util.h"
 
-extern char** environ;
 
 namespace consent {
 namespace {
@@ -431,47 +430,8 @@ TEST_CASE("ParseTime reads RFC 3339 times and dates, and FormatTime writes them 
 
 // ---- consentctl demo and report -------------------------------------------------------------
 
-struct CtlResult {
-  int exit_code = -1;
-  std::string out;
-  std::string err;
-};
-
-std::string Slurp(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-CtlResult Ctl(const std::vector<std::string>& args) {
-  TempDir io;
-  const std::string out_path = io.sub("stdout"), err_path = io.sub("stderr");
-  const std::string binary = std::string(CONSENT_TOOLS_DIR) + "/consentctl";
-  std::vector<std::string> storage{binary};
-  storage.insert(storage.end(), args.begin(), args.end());
-  std::vector<char*> argv;
-  for (std::string& a : storage) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_addopen(&actions, 1, out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
-                                   0644);
-  posix_spawn_file_actions_addopen(&actions, 2, err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
-                                   0644);
-  pid_t pid = 0;
-  const int rc = posix_spawn(&pid, binary.c_str(), &actions, nullptr, argv.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  REQUIRE_MESSAGE(rc == 0, "cannot run " << binary);
-  int status = 0;
-  REQUIRE(waitpid(pid, &status, 0) == pid);
-  CtlResult r;
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  r.out = Slurp(out_path);
-  r.err = Slurp(err_path);
-  return r;
-}
+using CtlResult = testing::RunResult;
+CtlResult Ctl(const std::vector<std::string>& args) { return testing::RunCtl(args); }
 
 TEST_CASE("consentctl demo simulates a day into a new store and prints its report") {
   TempDir dir;

@@ -16,6 +16,7 @@
 //
 // --at defaults to now; for `hold` it is the fact's occur time.
 
+#include <algorithm>
 #include <cstdio>
 #include <span>
 #include <string>
@@ -52,6 +53,15 @@ std::string Pad(std::string s, size_t width) {
   return s;
 }
 
+// "2026-03-03T10:53:31Z": deadlines to the second fit the column.
+std::string Second(TimePoint t) { return FormatTime(std::chrono::floor<std::chrono::seconds>(t)); }
+
+// "185d 13h", "5h".
+std::string Age(std::chrono::nanoseconds d) {
+  const auto h = std::chrono::duration_cast<std::chrono::hours>(d).count();
+  return h >= 24 ? std::to_string(h / 24) + "d " + std::to_string(h % 24) + "h" : std::to_string(h) + "h";
+}
+
 std::string FormatPlanTable(const RetentionPlan& plan) {
   std::string out = "Purge plan at " + FormatTime(plan.at) + " (log position " + std::to_string(plan.position) + ")\n";
   out += "  overdue " + std::to_string(plan.overdue) + "   due " + std::to_string(plan.due) + "   awaiting receipt " +
@@ -61,28 +71,36 @@ std::string FormatPlanTable(const RetentionPlan& plan) {
   if (plan.items.empty()) {
     out += "  nothing to delete\n";
   } else {
-    out += "  " + Pad("STATE", 17) + Pad("RULE", 10) + Pad("DUE", 22) + Pad("TARGET", 40) + "WHY\n";
+    // Targets: "recording/copy", "recording/artefact/copy" or "document id".
+    std::vector<std::string> targets;
+    size_t width = 6;
     for (const PurgeItem& i : plan.items) {
-      std::string target;
       switch (i.target) {
-        case PurgeTarget::kRecordingCopy: target = i.recording_id + "/" + i.copy_id; break;
-        case PurgeTarget::kArtefactCopy: target = i.recording_id + "/" + i.artefact_id + "/" + i.copy_id; break;
-        case PurgeTarget::kDocument: target = "document " + i.document_id; break;
+        case PurgeTarget::kRecordingCopy: targets.push_back(i.recording_id + "/" + i.copy_id); break;
+        case PurgeTarget::kArtefactCopy: targets.push_back(i.recording_id + "/" + i.artefact_id + "/" + i.copy_id); break;
+        case PurgeTarget::kDocument: targets.push_back("document " + i.document_id); break;
       }
-      std::string why = std::string(v1::PurgeReason_Name(i.reason));
+      width = std::max(width, targets.back().size());
+    }
+    out += "  " + Pad("STATE", 18) + Pad("RULE", 11) + Pad("DUE", 22) + Pad("TARGET", width + 2) + "WHY\n";
+    for (size_t k = 0; k < plan.items.size(); ++k) {
+      const PurgeItem& i = plan.items[k];
+      std::string why = std::string(v1::PurgeReason_Name(i.reason)).substr(13);  // after "PURGE_REASON_"
       if (!i.cause_ref.empty()) why += " " + i.cause_ref;
-      if (i.overdue_by.count() > 0) why += ", overdue " + std::to_string(i.overdue_by.count() / 3600000000000LL) + " h";
+      if (i.overdue_by.count() > 0) why += ", overdue " + Age(i.overdue_by);
       for (const auto& h : i.held_by) why += ", hold " + h;
-      out += "  " + Pad(std::string(PurgeStateName(i.state)), 17) + Pad(i.rule_id, 10) + Pad(FormatTime(i.due), 22) +
-             Pad(target, 40) + why + "\n";
+      out += "  " + Pad(std::string(PurgeStateName(i.state)), 18) + Pad(i.rule_id, 11) + Pad(Second(i.due), 22) +
+             Pad(targets[k], width + 2) + why + "\n";
     }
   }
   out += "\nLegal holds\n";
   if (plan.holds.empty()) out += "  none\n";
+  size_t hold_width = 8;
+  for (const HoldStatus& h : plan.holds) hold_width = std::max(hold_width, h.hold_id.size());
   for (const HoldStatus& h : plan.holds) {
-    out += "  " + Pad(h.hold_id, 14) + (h.active ? "active  " : "released") + "  case " + h.case_reference + ", owner " +
-           h.owner_ref + ", " + std::to_string(h.items_held) + " item(s) held";
-    if (h.active) out += ", review due " + FormatTime(h.review_due) + (h.review_overdue ? " (OVERDUE: LC-RET-3)" : "");
+    out += "  " + Pad(h.hold_id, hold_width + 2) + (h.active ? "active  " : "released") + "  case " + h.case_reference +
+           ", owner " + h.owner_ref + ", " + std::to_string(h.items_held) + " item(s) held";
+    if (h.active) out += ", review due " + Second(h.review_due) + (h.review_overdue ? " (OVERDUE: LC-RET-3)" : "");
     out += "\n";
   }
   return out;
