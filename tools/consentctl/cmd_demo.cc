@@ -3,12 +3,19 @@
 // Simulates a contact-centre day into the store (created when missing) through the Ledger
 // (consent::SimulateDay), folds the compliance projections, and prints the audit report of
 // that day as a table. On a store that already holds events it says so and simulates the day
-// after the last event. The report is evaluated at the midnight that ends the simulated day, so
+// after the last call. The report is evaluated at the midnight that ends the simulated day, so
 // the same options on a fresh store print the same report; 'consentctl report --at' with that
-// time prints it again later.
+// time prints the same verdicts later (only the store position differs).
 //
-// stdout: a short summary of the simulation, then the report. stderr: progress (only when it
-// is a terminal), the continuation notice and timings.
+// Then six months pass: a legal hold is placed on a few of the day's calls the next morning,
+// the host's purge job deletes what the purge plan lists as due around the six-month deadline
+// (through Ledger::Record, with receipts; it misses a few and one storage system returns no
+// receipt), and the report judged three days after the deadline shows due, overdue and held
+// purges.
+//
+// stdout: a short summary of the simulation, the day's report, the purge job's summary and the
+// report six months later. stderr: progress (only when it is a terminal), the continuation
+// notice and timings.
 
 #include <unistd.h>
 
