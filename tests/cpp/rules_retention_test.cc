@@ -3,6 +3,9 @@
 // Each rule held and broken, and each "Precise reading" of RULES.md that concerns them.
 #include <doctest/doctest.h>
 
+#include <atomic>
+#include <thread>
+
 #include "compliance_fixture.h"
 #include "consent/retention.h"
 #include "consent/subject_index.h"
@@ -684,4 +687,55 @@ TEST_CASE("Record state persists with its checkpoint and equals a fresh fold aft
   auto rebuilt = w.Engine(T0() + hours(4), true);
   REQUIRE(rebuilt->Rebuild().ok());
   CHECK(rebuilt->DumpState() == fresh->DumpState());
+}
+
+// ---- Concurrency -----------------------------------------------------------------------------------
+
+TEST_CASE("Purge plans, record verdicts and subject exports are read from threads while the engine folds live") {
+  ComplianceWorld w;
+  RecordedCall(w);
+  Method(w, T0() - hours(24 * 57));
+  ComplianceOptions o;
+  o.clock = [] { return T0() + hours(24 * 200); };
+  o.persist = false;
+  auto c = Compliance::Open(&w.store(), o);
+  REQUIRE(c.ok());
+  REQUIRE((*c)->StartLive().ok());
+  std::atomic<bool> stop{false};
+  std::atomic<uint64_t> reads{0};
+  std::vector<std::thread> readers;
+  for (int t = 0; t < 3; ++t) {
+    readers.emplace_back([&, t] {
+      const TimePoint at = T0() + hours(24 * 200);
+      while (!stop.load()) {
+        if (t == 0) {
+          const RetentionPlan plan = (*c)->retention().Plan(at);
+          CHECK(plan.position <= w.store().HeadPosition());
+        } else if (t == 1) {
+          (*c)->retention().ForEach(at, RecordKind::kDocument, [](const RecordVerdicts& v) { return !v.id.empty(); });
+          (*c)->retention().ForEach(at, RecordKind::kHold, [](const RecordVerdicts&) { return true; });
+        } else {
+          auto e = (*c)->subjects().ExportAt("a1", at);
+          CHECK(e.ok());
+          (void)(*c)->agents().EvaluateAt("a1", at);
+        }
+        ++reads;
+      }
+    });
+  }
+  for (int i = 0; i < 40; ++i) {
+    const std::string call = "live-" + std::to_string(i);
+    w.StartCall(call, "a1", T0() + hours(1) + std::chrono::minutes(i));
+    w.StartRecording(call, "rec-" + call, T0() + hours(1) + std::chrono::minutes(i) + seconds(5));
+    w.Store(call, "rec-" + call, "k1", T0() + hours(1) + std::chrono::minutes(i) + seconds(60));
+    Document(w, "doc-" + std::to_string(i), T0() + hours(2) + std::chrono::minutes(i));
+    if (i % 10 == 0) Hold(w, "hold-" + std::to_string(i), T0() + hours(3), call);
+  }
+  REQUIRE((*c)->WaitFor(w.store().HeadPosition(), std::chrono::seconds(30)));
+  stop = true;
+  for (auto& r : readers) r.join();
+  CHECK(reads.load() > 0);
+  const RetentionPlan plan = (*c)->retention().Plan(T0() + hours(24 * 200));
+  CHECK(plan.recordings == 41);
+  CHECK(plan.held == 4);
 }
