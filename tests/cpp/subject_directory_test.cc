@@ -269,6 +269,21 @@ TEST_CASE("EraseSubject leaves no byte of the identity or its key on disk, and V
   // The reopened store wrote the wrapped key into no new file, but make sure the WAL of this
   // session holds key material too: a re-seal of Paul rewrites nothing of Jeanne; seal a third.
   CONSENT_REQUIRE_OK(d->SealIdentity("caller-late", v1::PARTY_CALLER, kPaul));
+  // A subject whose key exists only in the write-ahead log and the memtable (never flushed).
+  CONSENT_REQUIRE_OK(d->SealIdentity("caller-wal", v1::PARTY_CALLER, kJeanne));
+  const KeyMaterial wal_key = ReadKeyMaterial(*store, master, "caller-wal");
+  {
+    const auto files = FilesContaining(path, wal_key.wrapped);
+    REQUIRE_FALSE(files.empty());
+    CHECK_MESSAGE(files.front().ends_with(".log"), "expected in the WAL, found in " << Join(files));
+  }
+  auto wal_erased = d->EraseSubject("caller-wal");
+  REQUIRE_MESSAGE(wal_erased.ok(), wal_erased.status().ToString());
+  {
+    const auto files = FilesContaining(path, wal_key.wrapped);
+    CHECK_MESSAGE(files.empty(), "WAL-only key still found in " << Join(files));
+    CHECK(FilesContaining(path, wal_key.raw).empty());
+  }
   const uint64_t head_before = store->HeadPosition();
   auto erased = d->EraseSubject("caller-jeanne", "dsr-17");
   REQUIRE_MESSAGE(erased.ok(), erased.status().ToString());
@@ -346,7 +361,7 @@ TEST_CASE("Erasing an erased subject returns the first erasure's result and appe
   CHECK(TakeSnapshot(*store) == before);
 }
 
-TEST_CASE("Seal and Unseal round trip; tampered or misplaced values are kDataLoss; erased ones the placeholder") {
+TEST_CASE("Seal and Unseal round trip, tampered or misplaced values are kDataLoss, erased ones give the placeholder") {
   TempDir dir;
   auto store = OpenStore(dir.path());
   auto d = OpenDirectory(store.get(), MasterKey::Generate());

@@ -21,6 +21,8 @@ int RunVerify(const Context& ctx, std::span<const std::string> args);
 int RunStats(const Context& ctx, std::span<const std::string> args);
 int RunDemo(const Context& ctx, std::span<const std::string> args);
 int RunReport(const Context& ctx, std::span<const std::string> args);
+int RunIdentity(const Context& ctx, std::span<const std::string> args);
+int RunErase(const Context& ctx, std::span<const std::string> args);
 
 namespace {
 
@@ -38,6 +40,10 @@ constexpr Command kCommands[] = {
      "simulate a contact-centre day into the store and print its audit report", RunDemo},
     {"report", "", "[--format table|json|csv] [--at TIME] [--from TIME] [--to TIME]",
      "print the audit report (verdicts by rule, objections, sampling, accesses)", RunReport},
+    {"identity", "", "set REF --kind caller|agent [--phone P] [--name N] [--note T] | show REF [--format table|json] [--master-key-file F]",
+     "seal a subject's real identity in the subject directory, or show it (or \"erased\")", RunIdentity},
+    {"erase", "", "REF [--request ID] [--master-key-file F]",
+     "crypto-shred a subject: destroy its key, record SubjectErased, scrub the files", RunErase},
 };
 
 const Command* FindCommand(std::string_view name) {

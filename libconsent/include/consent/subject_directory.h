@@ -234,6 +234,10 @@ std::string SubjectStream(std::string_view subject_ref);
 // Checks a subject reference (see the top of this file). kInvalidArgument otherwise.
 Status ValidateSubjectRef(std::string_view subject_ref);
 
+// Everything SealIdentity checks about an identity (see Identity), without a store: lets a tool
+// refuse bad input before opening or creating anything. kInvalidArgument with context().field.
+Status ValidateIdentity(const Identity& identity);
+
 }  // namespace consent
 
 #endif  // CONSENT_SUBJECT_DIRECTORY_H_

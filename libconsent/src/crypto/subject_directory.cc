@@ -134,7 +134,7 @@ bool DecodeIdentity(std::string_view in, Identity* out) {
   return in.empty();
 }
 
-Status ValidateIdentity(const Identity& id, std::string_view op) {
+Status CheckIdentity(const Identity& id, std::string_view op) {
   auto bad = [&](const char* field, std::string why) {
     ErrorContext ctx;
     ctx.field = std::string("identity.") + field;
@@ -303,7 +303,7 @@ StatusOr<SealResult> SubjectDirectoryImpl::SealIdentity(std::string_view subject
     ctx.field = "subject_kind";
     return InvalidArgumentError(op + ": kind must be PARTY_CALLER or PARTY_AGENT", std::move(ctx));
   }
-  CONSENT_RETURN_IF_ERROR(ValidateIdentity(identity, op));
+  CONSENT_RETURN_IF_ERROR(CheckIdentity(identity, op));
   CONSENT_ASSIGN_OR_RETURN(Event event, MakeEvent(options, op));
   const std::string stream = SubjectStream(subject_ref);
 
@@ -609,6 +609,10 @@ std::mutex g_open_mu;  // two Opens of a fresh store must not write two check va
 
 Status ValidateSubjectRef(std::string_view subject_ref) {
   return CheckToken(subject_ref, "subject_ref", "ValidateSubjectRef", false);
+}
+
+Status ValidateIdentity(const Identity& identity) {
+  return CheckIdentity(identity, "ValidateIdentity");
 }
 
 StatusOr<std::unique_ptr<SubjectDirectory>> SubjectDirectory::Open(EventStore* store,

@@ -897,12 +897,12 @@ void EventStoreImpl::ProcessGroup(const std::vector<Writer*>& group) {
     }
     if (w->secrets != nullptr) {
       // AppendWithSecrets created the column family before queueing this writer.
-      ColumnFamilyHandle* keys = keys_cf();
+      ColumnFamilyHandle* keys_handle = keys_cf();
       for (const SecretWrite& sw : *w->secrets) {
         if (sw.value) {
-          batch.Put(keys, sw.key, *sw.value);
+          batch.Put(keys_handle, sw.key, *sw.value);
         } else {
-          batch.Delete(keys, sw.key);
+          batch.Delete(keys_handle, sw.key);
         }
       }
     }
