@@ -1492,58 +1492,59 @@ Status EventStoreImpl::ScrubDeletedSecrets(const std::vector<std::string>& delet
   // Every write before this point (in particular the deleted rows' Puts) carries a sequence
   // number <= `seq`; a WAL that starts after it holds none of them.
   const rocksdb::SequenceNumber seq = db_->GetLatestSequenceNumber();
+  std::vector<ColumnFamilyHandle*> all(handles_.begin(), handles_.end());
+  all.push_back(keys);
+  // Returns "" when no old byte of a deleted row can remain on disk, else what still holds one.
+  auto check = [&]() -> StatusOr<std::string> {
+    // No version (value or tombstone) of a deleted row may remain in the keys column family.
+    for (const std::string& k : deleted_keys) {
+      std::vector<rocksdb::KeyVersion> versions;
+      rocksdb::Status s = rocksdb::GetAllKeyVersions(db_.get(), keys, k, k, 16, &versions);
+      if (!s.ok()) return FromRocks(s, op + ": check");
+      if (!versions.empty()) {
+        return std::string("an old version of a deleted key row is still in the keys column family "
+                           "(pinned by a reader's snapshot?)");
+      }
+    }
+    // No non-empty WAL file written before this call may remain.
+    rocksdb::VectorLogPtr wals;
+    CONSENT_RETURN_IF_ERROR(FromRocks(db_->GetSortedWalFiles(wals), op + ": list WAL files"));
+    for (const auto& w : wals) {
+      if (w->SizeFileBytes() > 0 && w->StartSequence() <= seq) {
+        return "WAL file " + w->PathName() + " written before the erasure is still on disk";
+      }
+    }
+    // Every table file in the directory must be live (obsolete ones deleted).
+    const auto live = LiveTableFiles();
+    std::error_code ec;
+    for (const auto& entry : std::filesystem::directory_iterator(path_, ec)) {
+      const std::string name = entry.path().filename().string();
+      if (entry.path().extension() == ".sst" && live.count(name) == 0) {
+        return "obsolete table file " + name + " is still on disk";
+      }
+    }
+    if (ec) return UnavailableError(op + ": cannot list the directory: " + ec.message());
+    return std::string();
+  };
   std::string problem;
-  for (int attempt = 0; attempt < 50; ++attempt) {
-    if (attempt > 0) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  for (int round = 0; round < 4; ++round) {
     // 1. Flush every column family: a WAL file is deleted only once no column family needs it.
     rocksdb::FlushOptions fo;
     fo.wait = true;
-    std::vector<ColumnFamilyHandle*> all(handles_.begin(), handles_.end());
-    all.push_back(keys);
     CONSENT_RETURN_IF_ERROR(FromRocks(db_->Flush(fo, all), op + ": flush"));
     // 2. Rewrite the keys column family to the bottommost level, where tombstones and the
     // values they shadow are dropped (unless a snapshot still needs them).
     rocksdb::CompactRangeOptions co;
     co.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForce;
     CONSENT_RETURN_IF_ERROR(FromRocks(db_->CompactRange(co, keys, nullptr, nullptr), op + ": compact"));
-
-    // 3. Check. No version (value or tombstone) of a deleted row may remain.
-    problem.clear();
-    for (const std::string& k : deleted_keys) {
-      std::vector<rocksdb::KeyVersion> versions;
-      rocksdb::Status s = rocksdb::GetAllKeyVersions(db_.get(), keys, k, k, 16, &versions);
-      if (!s.ok()) return FromRocks(s, op + ": check");
-      if (!versions.empty()) {
-        problem = "an old version of a deleted key row is still in the keys column family "
-                  "(pinned by a snapshot?)";
-        break;
-      }
+    // 3. Check. RocksDB deletes obsolete files right after the job that made them obsolete,
+    // possibly just after the call returned: wait a little (1, 2, 4, 8, then 20 ms steps, about
+    // 0.3 s) before flushing and compacting again.
+    for (int wait = 0; wait < 16; ++wait) {
+      CONSENT_ASSIGN_OR_RETURN(problem, check());
+      if (problem.empty()) return Status();
+      std::this_thread::sleep_for(std::chrono::milliseconds(wait < 4 ? (1 << wait) : 20));
     }
-    // No WAL file written before this call may remain (a non-empty one could hold a row).
-    if (problem.empty()) {
-      rocksdb::VectorLogPtr wals;
-      CONSENT_RETURN_IF_ERROR(FromRocks(db_->GetSortedWalFiles(wals), op + ": list WAL files"));
-      for (const auto& w : wals) {
-        if (w->SizeFileBytes() > 0 && w->StartSequence() <= seq) {
-          problem = "WAL file " + w->PathName() + " written before the erasure is still on disk";
-          break;
-        }
-      }
-    }
-    // Every table file in the directory must be live (obsolete ones are deleted).
-    if (problem.empty()) {
-      const auto live = LiveTableFiles();
-      std::error_code ec;
-      for (const auto& entry : std::filesystem::directory_iterator(path_, ec)) {
-        const std::string name = entry.path().filename().string();
-        if (entry.path().extension() == ".sst" && live.count(name) == 0) {
-          problem = "obsolete table file " + name + " is still on disk";
-          break;
-        }
-      }
-      if (ec) return UnavailableError(op + ": cannot list the directory: " + ec.message());
-    }
-    if (problem.empty()) return Status();
   }
   return UnavailableError(op + ": " + problem + "; retry later");
 }
