@@ -11,6 +11,10 @@
 // compaction, deletion of obsolete WAL and table files). Afterwards the ciphertext still in the
 // log is unreadable by anyone, reads return a typed "erased" placeholder, and
 // EventStore::Verify() still passes: the hash chain covers the ciphertext, which never changes.
+// Out of reach of the scrub: copies made before the erasure (backups, checkpoints, file-system
+// snapshots) and disk blocks the file system freed without overwriting them. They hold the
+// key only wrapped, so they are safe as long as the master key is; losing the master key loses
+// every identity.
 //
 //   auto key = consent::MasterKey::FromEnvironment();        // LIBCONSENT_MASTER_KEY=<64 hex>
 //   if (!key.ok()) return fail(key.status());
@@ -208,9 +212,10 @@ class SubjectDirectory {
                                          const SealedValue& sealed) const = 0;
 
   // Destroys the subject's key and appends SubjectErased {subject_ref, key_id, request_id} to
-  // "subject-<ref>" in the same atomic write, then scrubs the disk (see EventStore's secrets:
-  // flush of every column family, forced bottommost compaction of the keys, deletion of
-  // obsolete WAL and table files, checked). Idempotent: erasing an erased subject appends
+  // "subject-<ref>" in the same atomic write, then scrubs the disk: flush of every column
+  // family, forced bottommost compaction of the keys, then a check that no version of the key
+  // row, no WAL file older than the erasure and no obsolete table file remains (typically
+  // 10-100 ms: call it off the hot path). Idempotent: erasing an erased subject appends
   // nothing, returns the first erasure's result with already_erased = true, and runs the scrub
   // again (so that a failed scrub can be retried).
   // Errors: kInvalidArgument (bad ref or request id, at most 128 bytes of the ref alphabet),
