@@ -479,7 +479,7 @@ Status EventStoreImpl::Init() {
     return o;
   };
 
-  keys_cf_options_ = make_cf(false);
+  keys_cf_options_ = make_cf(true);  // every seal and read checks for an erasure: bloom-filtered
   keys_cf_options_.compression = rocksdb::kNoCompression;
   keys_cf_options_.bottommost_compression = rocksdb::kNoCompression;
   bool has_keys_cf = false;
