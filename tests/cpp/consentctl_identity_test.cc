@@ -173,7 +173,16 @@ TEST_CASE("consentctl identity and erase refuse bad input with a clear error and
   CHECK(Contains(loose_file.err, "chmod 600"));
   auto erase_missing = Ctl({"--db", db, "erase", "caller-1"}, hex);
   CHECK(erase_missing.exit_code == 1);
+  CHECK(Contains(erase_missing.err, "no store"));
   CHECK_FALSE(std::filesystem::exists(db));
+
+  // A store that has no subject yet is not bound to a key used by a refused command.
+  {
+    auto created = OpenStore(db);
+  }
+  auto typo_erase = Ctl({"--db", db, "erase", "caller-1"}, MasterKey::Generate().ToHex());
+  CHECK(typo_erase.exit_code == 1);
+  CHECK(Contains(typo_erase.err, "unknown subject"));
 
   // With a store: wrong key, unknown subject, unknown subcommand.
   auto set = Ctl({"--db", db, "identity", "set", "agent-3", "--kind", "agent", "--name", "B",

@@ -154,6 +154,26 @@ void WriteKeyFile(const std::string& path, const std::string& content, mode_t mo
   REQUIRE(::chmod(path.c_str(), mode) == 0);
 }
 
+TEST_CASE("A master key used only by refused calls binds nothing; the first subject key binds the store") {
+  TempDir dir;
+  auto store = OpenStore(dir.path());
+  const MasterKey typo = MasterKey::Generate();
+  const MasterKey real = MasterKey::Generate();
+  {
+    auto d = OpenDirectory(store.get(), typo);
+    CHECK(d->EraseSubject("caller-1").status().code() == StatusCode::kNotFound);
+    CHECK(d->Lookup("caller-1").status().code() == StatusCode::kNotFound);
+    CHECK(d->SealIdentity("caller-1", v1::PARTY_CALLER, Identity{}).status().code() ==
+          StatusCode::kInvalidArgument);
+  }
+  {
+    auto d = OpenDirectory(store.get(), real);  // not refused: the typo bound nothing
+    CONSENT_REQUIRE_OK(d->Seal("caller-1", "x"));
+  }
+  CHECK(SubjectDirectory::Open(store.get(), typo).status().code() == StatusCode::kUnauthenticated);
+  CONSENT_CHECK_OK(SubjectDirectory::Open(store.get(), real));
+}
+
 TEST_CASE("MasterKey reads 64 hex characters from a file or the environment and refuses anything else") {
   TempDir dir;
   const MasterKey key = MasterKey::Generate();
@@ -656,12 +676,19 @@ TEST_CASE("A store without the keys column family opens unchanged and gains it o
   CHECK(families().count("keys") == 0);
   {
     auto store = OpenStore(path);
+    auto d = OpenDirectory(store.get(), MasterKey::Generate());  // opening writes nothing
+    CHECK(d->EraseSubject("caller-1").status().code() == StatusCode::kNotFound);
+  }
+  CHECK(families().count("keys") == 0);
+  {
+    auto store = OpenStore(path);
     auto d = OpenDirectory(store.get(), MasterKey::Generate());
+    CONSENT_REQUIRE_OK(d->SealIdentity("caller-1", v1::PARTY_CALLER, kPaul));
   }
   CHECK(families().count("keys") == 1);
   auto store = OpenStore(path);
   CONSENT_CHECK_OK(store->Verify());
-  CHECK(store->HeadPosition() == 1);
+  CHECK(store->HeadPosition() == 2);  // the note and the sealed identity
 }
 
 }  // namespace

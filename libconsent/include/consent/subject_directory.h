@@ -171,8 +171,10 @@ struct ErasureResult {
 
 class SubjectDirectory {
  public:
-  // The directory of `store`, whose subject keys are wrapped by `master_key`. The first Open of
-  // a store records a check value sealed by the master key; later Opens refuse another key.
+  // The directory of `store`, whose subject keys are wrapped by `master_key`. Writes nothing:
+  // the store's first subject key is written together with a check value sealed by the master
+  // key, and from then on Open refuses any other key (a mistyped key used for a command that
+  // fails binds nothing).
   // REQUIRES: `store` was opened by EventStore::Open and outlives the directory.
   // Errors: kUnauthenticated (the store's keys were wrapped by another master key),
   // kInvalidArgument (null store), kDataLoss (unreadable check value), kUnavailable/kInternal.

@@ -12,6 +12,7 @@
 #include "consent/subject_directory.h"
 
 #include <array>
+#include <atomic>
 #include <cstring>
 #include <functional>
 #include <mutex>
@@ -188,7 +189,11 @@ std::string EncodeTombstone(std::string_view event_id, std::string_view key_id) 
 
 class SubjectDirectoryImpl final : public SubjectDirectory {
  public:
-  SubjectDirectoryImpl(EventStore* store, const MasterKey& key) : store_(store), master_(key) {}
+  // `pending_check`: the master-key check row to write with the store's first subject key
+  // ("" when the store has one already).
+  SubjectDirectoryImpl(EventStore* store, const MasterKey& key, std::string pending_check)
+      : store_(store), master_(key), pending_check_(std::move(pending_check)),
+        check_written_(pending_check_.empty()) {}
 
   StatusOr<SealResult> SealIdentity(std::string_view subject_ref, v1::Party kind,
                                     const Identity& identity,
@@ -220,9 +225,21 @@ class SubjectDirectoryImpl final : public SubjectDirectory {
     return p.ok() ? *p : 0;
   }
 
+  // Adds the check row to the writes of a new key until one such write succeeded: a store is
+  // bound to a master key by its first subject key, not by a mere Open (a mistyped key used
+  // for a refused command must not lock the store out of its real key).
+  void AddCheckIfPending(std::vector<internal::SecretWrite>* secrets) const {
+    if (!check_written_.load(std::memory_order_acquire)) {
+      secrets->push_back(internal::SecretWrite{std::string(kCheckRow), pending_check_});
+    }
+  }
+  void CheckWritten() { check_written_.store(true, std::memory_order_release); }
+
   EventStore* const store_;
   const MasterKey master_;
   std::array<std::mutex, 64> locks_;
+  const std::string pending_check_;
+  std::atomic<bool> check_written_;
 };
 
 StatusOr<std::optional<Tombstone>> SubjectDirectoryImpl::ReadTombstone(std::string_view ref,
@@ -358,6 +375,7 @@ StatusOr<SealResult> SubjectDirectoryImpl::SealIdentity(std::string_view subject
     auto fresh = NewKey(subject_ref);
     key = std::move(fresh.first);
     secrets.push_back(std::move(fresh.second));
+    AddCheckIfPending(&secrets);
     created = true;
   }
   std::string plain = EncodeIdentity(identity);
@@ -379,6 +397,7 @@ StatusOr<SealResult> SubjectDirectoryImpl::SealIdentity(std::string_view subject
   ao.sync = options.sync;
   auto r = internal::AppendWithSecrets(*store_, std::move(appends), std::move(secrets), ao);
   if (!r.ok()) return r.status().Annotate("SealIdentity");
+  if (created) CheckWritten();
   return SealResult{std::string(subject_ref), key->key_id, r->last_position, created, false};
 }
 
@@ -486,7 +505,11 @@ StatusOr<SealedValue> SubjectDirectoryImpl::Seal(std::string_view subject_ref,
   CONSENT_ASSIGN_OR_RETURN(std::optional<SubjectKey> key, ReadKey(subject_ref, op));
   if (!key) {
     auto fresh = NewKey(subject_ref);
-    CONSENT_RETURN_IF_ERROR(internal::WriteSecrets(*store_, {std::move(fresh.second)}, true));
+    std::vector<internal::SecretWrite> secrets;
+    secrets.push_back(std::move(fresh.second));
+    AddCheckIfPending(&secrets);
+    CONSENT_RETURN_IF_ERROR(internal::WriteSecrets(*store_, std::move(secrets), true));
+    CheckWritten();
     key = std::move(fresh.first);
   }
   SealedValue v;
@@ -603,8 +626,6 @@ StatusOr<bool> SubjectDirectoryImpl::IsErased(std::string_view subject_ref) cons
   return erased.has_value();
 }
 
-std::mutex g_open_mu;  // two Opens of a fresh store must not write two check values
-
 }  // namespace
 
 Status ValidateSubjectRef(std::string_view subject_ref) {
@@ -624,7 +645,6 @@ StatusOr<std::unique_ptr<SubjectDirectory>> SubjectDirectory::Open(EventStore* s
   std::string ad(kCheckRow);
   ad.push_back('\0');
   ad.append(stats.store_id);
-  std::lock_guard<std::mutex> lock(g_open_mu);
   CONSENT_ASSIGN_OR_RETURN(std::optional<std::string> check,
                            internal::GetSecret(*store, std::string(kCheckRow)));
   if (check) {
@@ -637,15 +657,13 @@ StatusOr<std::unique_ptr<SubjectDirectory>> SubjectDirectory::Open(EventStore* s
       return Status(StatusCode::kUnauthenticated,
                     op + ": wrong master key: this store's subject keys are wrapped by another one");
     }
-  } else {
-    std::string row;
-    row.push_back(static_cast<char>(kRowVersion));
-    row.append(internal::AeadSeal(master_key.data(), kCheckPlaintext, ad));
-    CONSENT_RETURN_IF_ERROR(
-        internal::WriteSecrets(*store, {internal::SecretWrite{std::string(kCheckRow), row}}, true)
-            .Annotate(op));
+    return std::unique_ptr<SubjectDirectory>(new SubjectDirectoryImpl(store, master_key, ""));
   }
-  return std::unique_ptr<SubjectDirectory>(new SubjectDirectoryImpl(store, master_key));
+  // No subject key yet: the check row goes with the first one (AddCheckIfPending).
+  std::string row;
+  row.push_back(static_cast<char>(kRowVersion));
+  row.append(internal::AeadSeal(master_key.data(), kCheckPlaintext, ad));
+  return std::unique_ptr<SubjectDirectory>(new SubjectDirectoryImpl(store, master_key, std::move(row)));
 }
 
 }  // namespace consent
