@@ -15,10 +15,6 @@ namespace consent::cli {
 // Add to a command's option table.
 inline constexpr OptionSpec kMasterKeyFileOption = {.name = "--master-key-file"};
 
-// Usage text for the option, to append to a command's synopsis.
-inline constexpr std::string_view kMasterKeyUsage =
-    "[--master-key-file FILE]  (or LIBCONSENT_MASTER_KEY=<64 hex chars>)";
-
 // The key from --master-key-file, else from the environment. On failure prints the error
 // (a usage error when neither source is given) and sets *exit_code.
 std::optional<MasterKey> LoadMasterKey(const Context& ctx, const ParsedArgs& parsed, int* exit_code);
