@@ -24,6 +24,8 @@ int RunReport(const Context& ctx, std::span<const std::string> args);
 int RunPurgePlan(const Context& ctx, std::span<const std::string> args);
 int RunHold(const Context& ctx, std::span<const std::string> args);
 int RunSubject(const Context& ctx, std::span<const std::string> args);
+int RunIdentity(const Context& ctx, std::span<const std::string> args);
+int RunErase(const Context& ctx, std::span<const std::string> args);
 
 namespace {
 
@@ -47,6 +49,10 @@ constexpr Command kCommands[] = {
      "record a legal hold, its review or its release", RunHold},
     {"subject", "", "REF [--at TIME]",
      "subject access export (calls, recordings, access log, documents, requests) as JSON", RunSubject},
+    {"identity", "", "set REF --kind caller|agent [--phone P] [--name N] [--note T] | show REF [--format table|json] [--master-key-file F]",
+     "seal a subject's real identity in the subject directory, or show it (or \"erased\")", RunIdentity},
+    {"erase", "", "REF [--request ID] [--master-key-file F]",
+     "crypto-shred a subject: destroy its key, record SubjectErased, scrub the files", RunErase},
 };
 
 const Command* FindCommand(std::string_view name) {

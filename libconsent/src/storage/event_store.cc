@@ -21,6 +21,7 @@
 #include <rocksdb/slice_transform.h>
 #include <rocksdb/table.h>
 #include <rocksdb/utilities/checkpoint.h>
+#include <rocksdb/utilities/debug.h>
 #include <rocksdb/write_batch.h>
 
 #include <algorithm>
@@ -38,6 +39,7 @@
 #include "internal/chain.h"
 #include "storage/layout.h"
 #include "storage/rocks_status.h"
+#include "storage/secrets.h"
 
 namespace consent {
 namespace internal {
@@ -216,6 +218,8 @@ struct Writer {
   bool sync = true;
   size_t bytes = 0;
   bool multi = false;
+  // Rows of the `keys` column family written in the same batch as the events (secrets.h).
+  const std::vector<SecretWrite>* secrets = nullptr;
   // Set by the leader.
   bool done = false;
   Status status;
@@ -333,6 +337,14 @@ class EventStoreImpl final : public EventStore {
       const std::function<bool(std::string_view, std::string_view)>& visit) const override;
   Status CompactAll() override;
 
+  // ---- Secrets (storage/secrets.h) ----
+  StatusOr<MultiAppendResult> AppendWithSecrets(std::vector<StreamAppend> appends,
+                                                const std::vector<SecretWrite>& secrets,
+                                                const AppendOptions& options);
+  Status WriteSecrets(const std::vector<SecretWrite>& secrets, bool sync);
+  StatusOr<std::optional<std::string>> GetSecret(std::string_view key) const;
+  Status ScrubDeletedSecrets(const std::vector<std::string>& deleted_keys);
+
   // For subscriptions: blocks until the head passes `after`, `stop` is set, or a timeout.
   void WaitForCommit(uint64_t after, const std::atomic<bool>& stop) const {
     std::unique_lock<std::mutex> lock(commit_mu_);
@@ -363,6 +375,11 @@ class EventStoreImpl final : public EventStore {
   Status CheckExpected(const std::string& stream, int64_t expected, int64_t actual,
                        std::string_view op) const;
   ColumnFamilyHandle* cf(size_t i) const { return handles_[i]; }
+  // The `keys` column family, created on first use; nullptr while it does not exist.
+  StatusOr<ColumnFamilyHandle*> EnsureKeysCf();
+  ColumnFamilyHandle* keys_cf() const { return keys_cf_.load(std::memory_order_acquire); }
+  // Names of the table files of every column family.
+  std::unordered_set<std::string> LiveTableFiles() const;
 
   enum CfIndex : size_t { kDefault = 0, kEvents, kStreams, kIds, kProjections, kCheckpoints, kMeta, kCfCount };
 
@@ -371,6 +388,10 @@ class EventStoreImpl final : public EventStore {
   std::unique_ptr<rocksdb::DB> db_;
   std::vector<ColumnFamilyHandle*> handles_;
   std::string store_id_;
+  // The optional `keys` column family (layout.h): not in handles_, which holds the format-1 set.
+  rocksdb::ColumnFamilyOptions keys_cf_options_;
+  std::mutex keys_mu_;  // serializes its creation and scrubs
+  std::atomic<ColumnFamilyHandle*> keys_cf_{nullptr};
 
   // Group commit queue.
   std::mutex write_mu_;
@@ -403,6 +424,7 @@ EventStoreImpl::~EventStoreImpl() {
   for (SubscriptionImpl* s : subs) s->Detach();
   if (db_) {
     for (ColumnFamilyHandle* h : handles_) db_->DestroyColumnFamilyHandle(h).PermitUncheckedError();
+    if (ColumnFamilyHandle* k = keys_cf()) db_->DestroyColumnFamilyHandle(k).PermitUncheckedError();
     db_->Close().PermitUncheckedError();
   }
 }
@@ -429,6 +451,12 @@ Status EventStoreImpl::Init() {
   db_opts.info_log_level = rocksdb::InfoLogLevel::WARN_LEVEL;
   db_opts.keep_log_file_num = 3;
   db_opts.max_background_jobs = 2;
+  // Crypto-shredding (ScrubDeletedSecrets) relies on obsolete WAL files being deleted, never
+  // archived or reused: these are RocksDB's defaults, stated so that nobody changes them
+  // without seeing why.
+  db_opts.WAL_ttl_seconds = 0;
+  db_opts.WAL_size_limit_MB = 0;
+  db_opts.recycle_log_file_num = 0;
 
   auto cache = rocksdb::NewLRUCache(options_.block_cache_bytes);
   // Memtable insert hints: consecutive inserts sharing a prefix start their skiplist search at
@@ -451,6 +479,10 @@ Status EventStoreImpl::Init() {
     return o;
   };
 
+  keys_cf_options_ = make_cf(true);  // every seal and read checks for an erasure: bloom-filtered
+  keys_cf_options_.compression = rocksdb::kNoCompression;
+  keys_cf_options_.bottommost_compression = rocksdb::kNoCompression;
+  bool has_keys_cf = false;
   if (exists) {
     std::vector<std::string> names;
     rocksdb::Status ls = rocksdb::DB::ListColumnFamilies(db_opts, path_, &names);
@@ -461,6 +493,7 @@ Status EventStoreImpl::Init() {
                                        std::string(kCfNames[i]) + "\" missing)");
       }
     }
+    has_keys_cf = std::find(names.begin(), names.end(), kKeysCf) != names.end();
   }
   std::vector<rocksdb::ColumnFamilyDescriptor> cfs;
   for (size_t i = 0; i < kCfCount; ++i) {
@@ -469,10 +502,15 @@ Status EventStoreImpl::Init() {
     if (i == kEvents || i == kIds) cfs.back().options.memtable_insert_with_hint_prefix_extractor = sequential_hint;
     if (i == kStreams) cfs.back().options.memtable_insert_with_hint_prefix_extractor = stream_hint;
   }
+  if (has_keys_cf) cfs.emplace_back(kKeysCf, keys_cf_options_);
   rocksdb::DB* raw = nullptr;
   rocksdb::Status s = rocksdb::DB::Open(db_opts, path_, cfs, &handles_, &raw);
   if (!s.ok()) return FromRocks(s, op);
   db_.reset(raw);
+  if (has_keys_cf) {
+    keys_cf_.store(handles_.back(), std::memory_order_release);
+    handles_.pop_back();
+  }
 
   // Format version and identity.
   std::string value;
@@ -856,6 +894,17 @@ void EventStoreImpl::ProcessGroup(const std::vector<Writer*>& group) {
       ar.last_position = pos;
       ar.next_expected_revision = rev;
       r.streams.push_back(std::move(ar));
+    }
+    if (w->secrets != nullptr) {
+      // AppendWithSecrets created the column family before queueing this writer.
+      ColumnFamilyHandle* keys_handle = keys_cf();
+      for (const SecretWrite& sw : *w->secrets) {
+        if (sw.value) {
+          batch.Put(keys_handle, sw.key, *sw.value);
+        } else {
+          batch.Delete(keys_handle, sw.key);
+        }
+      }
     }
     r.last_position = pos;
     w->result = std::move(r);
@@ -1261,6 +1310,12 @@ StatusOr<StoreStats> EventStoreImpl::Stats() const {
     db_->GetIntProperty(cf(i), rocksdb::DB::Properties::kCurSizeAllMemTables, &mem);
     st.approximate_bytes += sst + mem;
   }
+  if (ColumnFamilyHandle* k = keys_cf()) {
+    uint64_t sst = 0, mem = 0;
+    db_->GetIntProperty(k, rocksdb::DB::Properties::kTotalSstFilesSize, &sst);
+    db_->GetIntProperty(k, rocksdb::DB::Properties::kCurSizeAllMemTables, &mem);
+    st.approximate_bytes += sst + mem;
+  }
   return st;
 }
 
@@ -1353,10 +1408,186 @@ Status EventStoreImpl::CompactAll() {
     co.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForce;
     CONSENT_RETURN_IF_ERROR(FromRocks(db_->CompactRange(co, cf(i), nullptr, nullptr), "CompactAll"));
   }
+  if (ColumnFamilyHandle* k = keys_cf()) {
+    CONSENT_RETURN_IF_ERROR(FromRocks(db_->Flush(fo, k), "CompactAll"));
+    rocksdb::CompactRangeOptions co;
+    co.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForce;
+    CONSENT_RETURN_IF_ERROR(FromRocks(db_->CompactRange(co, k, nullptr, nullptr), "CompactAll"));
+  }
   return Status();
 }
 
+// ---- Secrets -----------------------------------------------------------------------------
+
+StatusOr<ColumnFamilyHandle*> EventStoreImpl::EnsureKeysCf() {
+  if (ColumnFamilyHandle* k = keys_cf()) return k;
+  std::lock_guard<std::mutex> lock(keys_mu_);
+  if (ColumnFamilyHandle* k = keys_cf()) return k;
+  ColumnFamilyHandle* h = nullptr;
+  rocksdb::Status s = db_->CreateColumnFamily(keys_cf_options_, kKeysCf, &h);
+  if (!s.ok()) return FromRocks(s, "create column family \"keys\" in " + Quote(path_));
+  keys_cf_.store(h, std::memory_order_release);
+  return h;
+}
+
+StatusOr<MultiAppendResult> EventStoreImpl::AppendWithSecrets(std::vector<StreamAppend> appends,
+                                                              const std::vector<SecretWrite>& secrets,
+                                                              const AppendOptions& options) {
+  if (!secrets.empty()) {
+    CONSENT_ASSIGN_OR_RETURN(ColumnFamilyHandle * ignored, EnsureKeysCf());
+    (void)ignored;
+  }
+  Writer w;
+  w.appends = &appends;
+  w.multi = true;
+  w.sync = options.sync.value_or(options_.sync);
+  w.secrets = secrets.empty() ? nullptr : &secrets;
+  for (const SecretWrite& sw : secrets) w.bytes += sw.key.size() + (sw.value ? sw.value->size() : 0);
+  CONSENT_RETURN_IF_ERROR(Submit(&w));
+  return std::move(w.result);
+}
+
+Status EventStoreImpl::WriteSecrets(const std::vector<SecretWrite>& secrets, bool sync) {
+  if (secrets.empty()) return Status();
+  CONSENT_ASSIGN_OR_RETURN(ColumnFamilyHandle * keys, EnsureKeysCf());
+  rocksdb::WriteBatch b;
+  for (const SecretWrite& sw : secrets) {
+    if (sw.value) {
+      b.Put(keys, sw.key, *sw.value);
+    } else {
+      b.Delete(keys, sw.key);
+    }
+  }
+  rocksdb::WriteOptions wo;
+  wo.sync = sync;
+  return FromRocks(db_->Write(wo, &b), "WriteSecrets");
+}
+
+StatusOr<std::optional<std::string>> EventStoreImpl::GetSecret(std::string_view key) const {
+  ColumnFamilyHandle* keys = keys_cf();
+  if (keys == nullptr) return std::optional<std::string>();
+  std::string value;
+  rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), keys, Slice(key.data(), key.size()), &value);
+  if (s.IsNotFound()) return std::optional<std::string>();
+  if (!s.ok()) return FromRocks(s, "GetSecret");
+  return std::optional<std::string>(std::move(value));
+}
+
+std::unordered_set<std::string> EventStoreImpl::LiveTableFiles() const {
+  std::vector<rocksdb::LiveFileMetaData> meta;
+  db_->GetLiveFilesMetaData(&meta);
+  std::unordered_set<std::string> out;
+  for (const auto& m : meta) {
+    // m.name is "/000123.sst" (relative to the db path) in this RocksDB.
+    out.insert(std::filesystem::path(m.name).filename().string());
+  }
+  return out;
+}
+
+Status EventStoreImpl::ScrubDeletedSecrets(const std::vector<std::string>& deleted_keys) {
+  const std::string op = "ScrubDeletedSecrets(" + Quote(path_) + ")";
+  ColumnFamilyHandle* keys = keys_cf();
+  if (keys == nullptr) return Status();  // no secret was ever written
+  std::lock_guard<std::mutex> lock(keys_mu_);
+  // Every write before this point (in particular the deleted rows' Puts) carries a sequence
+  // number <= `seq`; a WAL that starts after it holds none of them.
+  const rocksdb::SequenceNumber seq = db_->GetLatestSequenceNumber();
+  std::vector<ColumnFamilyHandle*> all(handles_.begin(), handles_.end());
+  all.push_back(keys);
+  // Returns "" when no old byte of a deleted row can remain on disk, else what still holds one.
+  auto check = [&]() -> StatusOr<std::string> {
+    // No version (value or tombstone) of a deleted row may remain in the keys column family.
+    for (const std::string& k : deleted_keys) {
+      std::vector<rocksdb::KeyVersion> versions;
+      rocksdb::Status s = rocksdb::GetAllKeyVersions(db_.get(), keys, k, k, 16, &versions);
+      if (!s.ok()) return FromRocks(s, op + ": check");
+      if (!versions.empty()) {
+        return std::string("an old version of a deleted key row is still in the keys column family "
+                           "(pinned by a reader's snapshot?)");
+      }
+    }
+    // No non-empty WAL file written before this call may remain.
+    rocksdb::VectorLogPtr wals;
+    CONSENT_RETURN_IF_ERROR(FromRocks(db_->GetSortedWalFiles(wals), op + ": list WAL files"));
+    for (const auto& w : wals) {
+      if (w->SizeFileBytes() > 0 && w->StartSequence() <= seq) {
+        return "WAL file " + w->PathName() + " written before the erasure is still on disk";
+      }
+    }
+    // Every table file in the directory must be live (obsolete ones deleted).
+    const auto live = LiveTableFiles();
+    std::error_code ec;
+    for (const auto& entry : std::filesystem::directory_iterator(path_, ec)) {
+      const std::string name = entry.path().filename().string();
+      if (entry.path().extension() == ".sst" && live.count(name) == 0) {
+        return "obsolete table file " + name + " is still on disk";
+      }
+    }
+    if (ec) return UnavailableError(op + ": cannot list the directory: " + ec.message());
+    return std::string();
+  };
+  std::string problem;
+  for (int round = 0; round < 4; ++round) {
+    // 1. Flush every column family: a WAL file is deleted only once no column family needs it.
+    rocksdb::FlushOptions fo;
+    fo.wait = true;
+    CONSENT_RETURN_IF_ERROR(FromRocks(db_->Flush(fo, all), op + ": flush"));
+    // 2. Rewrite the keys column family to the bottommost level, where tombstones and the
+    // values they shadow are dropped (unless a snapshot still needs them).
+    rocksdb::CompactRangeOptions co;
+    co.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForce;
+    CONSENT_RETURN_IF_ERROR(FromRocks(db_->CompactRange(co, keys, nullptr, nullptr), op + ": compact"));
+    // 3. Check. RocksDB deletes obsolete files right after the job that made them obsolete,
+    // possibly just after the call returned: wait a little (1, 2, 4, 8, then 20 ms steps, about
+    // 0.3 s) before flushing and compacting again.
+    for (int wait = 0; wait < 16; ++wait) {
+      CONSENT_ASSIGN_OR_RETURN(problem, check());
+      if (problem.empty()) return Status();
+      std::this_thread::sleep_for(std::chrono::milliseconds(wait < 4 ? (1 << wait) : 20));
+    }
+  }
+  return UnavailableError(op + ": " + problem + "; retry later");
+}
+
 }  // namespace
+
+namespace {
+EventStoreImpl* Impl(EventStore& store) { return dynamic_cast<EventStoreImpl*>(&store); }
+const EventStoreImpl* Impl(const EventStore& store) {
+  return dynamic_cast<const EventStoreImpl*>(&store);
+}
+Status NotOurs(std::string_view op) {
+  return Status(StatusCode::kUnimplemented,
+                std::string(op) + ": the store was not opened by consent::EventStore::Open");
+}
+}  // namespace
+
+StatusOr<MultiAppendResult> AppendWithSecrets(EventStore& store, std::vector<StreamAppend> appends,
+                                              std::vector<SecretWrite> secrets,
+                                              const AppendOptions& options) {
+  EventStoreImpl* impl = Impl(store);
+  if (impl == nullptr) return NotOurs("AppendWithSecrets");
+  return impl->AppendWithSecrets(std::move(appends), secrets, options);
+}
+
+Status WriteSecrets(EventStore& store, std::vector<SecretWrite> secrets, bool sync) {
+  EventStoreImpl* impl = Impl(store);
+  if (impl == nullptr) return NotOurs("WriteSecrets");
+  return impl->WriteSecrets(secrets, sync);
+}
+
+StatusOr<std::optional<std::string>> GetSecret(const EventStore& store, std::string_view key) {
+  const EventStoreImpl* impl = Impl(store);
+  if (impl == nullptr) return NotOurs("GetSecret");
+  return impl->GetSecret(key);
+}
+
+Status ScrubDeletedSecrets(EventStore& store, const std::vector<std::string>& deleted_keys) {
+  EventStoreImpl* impl = Impl(store);
+  if (impl == nullptr) return NotOurs("ScrubDeletedSecrets");
+  return impl->ScrubDeletedSecrets(deleted_keys);
+}
+
 }  // namespace internal
 
 StatusOr<std::unique_ptr<EventStore>> EventStore::Open(const StoreOptions& options, const std::string& path) {

@@ -17,6 +17,18 @@
 //                      "store_id"       -> 16 raw bytes (UUIDv7)
 //                      "created_time"   -> decimal Unix nanoseconds
 //                      "stream_count"   -> u64be, number of distinct streams
+//   keys          (optional: created on first use by consent::SubjectDirectory; a store without
+//                 it is a valid format-1 store.) Uncompressed, so that a scrub can be checked
+//                 by searching the raw files. Rows (written by src/crypto/subject_directory.cc,
+//                 through storage/secrets.h, in the WriteBatch of the events they go with):
+//                 key  "check"                      (master-key check, written once)
+//                 value u8(1) || nonce[24] || AEAD_master(kKeyCheckPlaintext, ad = "check"||store_id)
+//                 key  "key" || 0x00 || subject_ref   (a live subject key, wrapped)
+//                 value u8(1) || key_id[32 hex] || nonce[24] ||
+//                       AEAD_master(subject_key[32], ad = "key"||0x00||subject_ref||0x00||key_id)
+//                 key  "erased" || 0x00 || subject_ref   (tombstone: the key was destroyed)
+//                 value u8(1) || event_id[16] of the SubjectErased event || key_id
+//                 AEAD = XChaCha20-Poly1305-IETF (libsodium); nonces random.
 //
 // The head position and chain hash are not stored separately: they are the last key of
 // `events` and the h_n in its value, so they can never disagree with the log.
@@ -36,6 +48,7 @@ inline constexpr const char* kEventIdsCf = "event_ids";
 inline constexpr const char* kProjectionsCf = "projections";
 inline constexpr const char* kCheckpointsCf = "checkpoints";
 inline constexpr const char* kMetaCf = "meta";
+inline constexpr const char* kKeysCf = "keys";
 
 inline constexpr uint8_t kEventRecordVersion = 1;
 inline constexpr size_t kHashSize = 32;

@@ -1,0 +1,47 @@
+#include "master_key.h"
+
+#include <cstdlib>
+#include <utility>
+
+namespace consent::cli {
+
+std::optional<MasterKey> LoadMasterKey(const Context& ctx, const ParsedArgs& parsed, int* exit_code) {
+  if (std::optional<std::string> file = parsed.get("--master-key-file")) {
+    StatusOr<MasterKey> key = MasterKey::FromFile(*file);
+    if (!key.ok()) {
+      *exit_code = Fail(ctx, key.status());
+      return std::nullopt;
+    }
+    return std::move(key).value();
+  }
+  const char* env = std::getenv(kMasterKeyEnvironmentVariable);
+  if (env == nullptr || *env == '\0') {
+    *exit_code = UsageError(ctx, std::string("no master key: give --master-key-file FILE or set ") +
+                                     kMasterKeyEnvironmentVariable + " (64 hexadecimal characters)");
+    return std::nullopt;
+  }
+  StatusOr<MasterKey> key = MasterKey::FromEnvironment();
+  if (!key.ok()) {
+    *exit_code = Fail(ctx, key.status());
+    return std::nullopt;
+  }
+  return std::move(key).value();
+}
+
+std::unique_ptr<SubjectDirectory> OpenDirectory(const Context& ctx, const MasterKey& key, bool create,
+                                                std::unique_ptr<EventStore>* store, int* exit_code) {
+  StatusOr<std::unique_ptr<EventStore>> opened = OpenStore(ctx, create);
+  if (!opened.ok()) {
+    *exit_code = Fail(ctx, opened.status());
+    return nullptr;
+  }
+  *store = std::move(opened).value();
+  StatusOr<std::unique_ptr<SubjectDirectory>> dir = SubjectDirectory::Open(store->get(), key);
+  if (!dir.ok()) {
+    *exit_code = Fail(ctx, dir.status());
+    return nullptr;
+  }
+  return std::move(dir).value();
+}
+
+}  // namespace consent::cli
