@@ -1,0 +1,53 @@
+// Column-wise tables for pandas, built in C++.
+//
+// A table is declared once, as columns of a row type, with Columns<Row> (tables.cc):
+//
+//   Columns<AgentSummary> t;
+//   t.Str("agent_ref", [](const AgentSummary& a) { return a.agent_ref; });
+//   t.Cat("team_id", [](const AgentSummary& a) { return a.team_id; });
+//   t.Int("handled_calls", [](const AgentSummary& a) { return a.handled_calls; });
+//   compliance.agents().ForEach(at, [&](const AgentSummary& a) { t.Add(a); return true; });
+//   return t.Finish();
+//
+// The rows are walked without the GIL; TableToPython then hands each column to numpy without a
+// copy (the vector becomes the array's memory), so no Python object is made per row except
+// for "str" columns (one str per cell: use them only for ids unique per row; repeated values
+// belong in "category" columns, which are codes plus a small list of categories).
+
+#ifndef CONSENT_BINDINGS_PYTHON_TABLES_H_
+#define CONSENT_BINDINGS_PYTHON_TABLES_H_
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "common.h"
+#include "consent/compliance.h"
+
+namespace consent::python {
+
+struct ColumnData {
+  enum class Kind { kInt64, kFloat64, kBool, kTime, kCategory, kStr };
+  std::string name;
+  Kind kind = Kind::kInt64;
+  std::vector<int64_t> i64;           // kInt64; kTime (ns since the epoch, INT64_MIN = NaT)
+  std::vector<double> f64;            // kFloat64 (NaN = missing)
+  std::vector<uint8_t> b;             // kBool
+  std::vector<int32_t> codes;         // kCategory (-1 = missing)
+  std::vector<std::string> strs;      // kStr; kCategory: the categories
+};
+using TableData = std::vector<ColumnData>;
+
+// Names BuildTable knows, in documentation order.
+const std::vector<std::string>& TableNames();
+
+// REQUIRES: the GIL is not held. kInvalidArgument for an unknown name.
+TableData BuildTable(const std::string& name, const Compliance& compliance,
+                     const EventStore& store, TimePoint at);
+
+// REQUIRES: the GIL is held. [(name, kind, numpy array, categories or None)].
+py::list TableToPython(TableData&& table);
+
+}  // namespace consent::python
+
+#endif  // CONSENT_BINDINGS_PYTHON_TABLES_H_
