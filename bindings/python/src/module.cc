@@ -66,6 +66,8 @@ TimePoint FromDatetime(py::handle obj) {
 
 }  // namespace consent::python
 
+namespace py = pybind11;
+
 PYBIND11_MODULE(_core, m) {
   namespace cp = consent::python;
   m.doc() =

@@ -1,0 +1,113 @@
+"""Subscriptions: callbacks (GIL taken on the C++ thread), iterators, errors surfacing to the
+caller, and exactly-once delivery across a restart."""
+
+import threading
+
+import pytest
+
+import libconsent
+from libconsent import v1
+
+
+def notes(store, n, when, stream="note-1"):
+    evs = []
+    for i in range(n):
+        e = v1.Event(event_id=libconsent.new_event_id())
+        e.occur_time.FromDatetime(when)
+        e.annotation_added.text = str(i)
+        evs.append(e)
+    return store.append(stream, evs)
+
+
+def test_callback_sees_history_then_live_events_in_order(store, now):
+    notes(store, 50, now)
+    seen = []
+    threads = set()
+
+    def on_event(e):
+        seen.append(e.position)
+        threads.add(threading.get_ident())
+
+    with store.subscribe(on_event) as sub:
+        assert sub.wait_for(50)
+        r = notes(store, 30, now)
+        assert sub.wait_for(r.last_position)
+        assert sub.is_live
+    assert seen == list(range(1, 81))
+    assert threads and threading.get_ident() not in threads
+
+
+def test_a_raising_callback_stops_the_subscription_and_surfaces(store, now):
+    notes(store, 10, now)
+    seen = []
+
+    def on_event(e):
+        seen.append(e.position)
+        if e.position == 4:
+            raise KeyError("boom at 4")
+
+    sub = store.subscribe(on_event)
+    with pytest.raises(KeyError, match="boom at 4") as info:
+        sub.wait_for(10, timeout=5)
+    assert info.value.__traceback__ is not None
+    assert seen == [1, 2, 3, 4]
+    with pytest.raises(KeyError):
+        sub.stop()
+    notes(store, 5, now)  # no more deliveries, no crash
+    assert seen == [1, 2, 3, 4]
+
+
+def test_iterator_mode_with_filters_and_idle_timeout(store, now):
+    notes(store, 5, now, stream="note-1")
+    notes(store, 5, now, stream="other-1")
+    with store.subscribe(from_position=3, categories=["note"]) as sub:
+        got = [e.position for e in sub.events(idle_timeout=0.5)]
+        assert got == [3, 4, 5]
+        notes(store, 2, now, stream="note-1")
+        got = [e.position for e in sub.events(idle_timeout=0.5)]
+        assert got == [11, 12]
+
+
+def test_bad_subscription_arguments(store):
+    with pytest.raises(libconsent.InvalidEventError):
+        store.subscribe(from_position=0)
+    with pytest.raises(libconsent.InvalidEventError):
+        store.subscribe(types=["NoSuchEvent"])
+    with pytest.raises(libconsent.InvalidEventError):
+        store.subscribe("not callable")
+
+
+def test_every_event_is_seen_exactly_once_across_a_restart(tmp_path, now):
+    path = tmp_path / "s"
+    store = libconsent.open(path, sync=False)
+    notes(store, 40, now)
+    seen = []
+    saved = 0
+    with store.subscribe() as sub:
+        for e in sub.events(idle_timeout=1.0):
+            seen.append(e.position)
+            saved = e.position
+            if e.position == 25:
+                break
+    notes(store, 10, now)  # appended while nobody listens
+    store.close()
+
+    store = libconsent.open(path, sync=False)
+    notes(store, 5, now)
+    with store.subscribe(lambda e: seen.append(e.position), from_position=saved + 1) as sub:
+        assert sub.wait_for(store.head_position)
+    head = store.head_position
+    store.close()
+    assert seen == list(range(1, head + 1))
+    assert head == 55
+
+
+def test_closing_the_store_stops_its_subscriptions(tmp_path, now):
+    store = libconsent.open(tmp_path / "s", sync=False)
+    notes(store, 3, now)
+    seen = []
+    sub = store.subscribe(lambda e: seen.append(e.position))
+    sub.wait_for(3)
+    store.close()
+    assert seen == [1, 2, 3]
+    sub.stop()  # idempotent after close
