@@ -85,28 +85,31 @@ def test_verdicts_and_violations_match_the_report_per_rule(demo):
     for rule_id, tally in call_rules.items():
         assert int(per_rule.get(rule_id, 0)) == tally["violated"], rule_id
     assert violations["call_started"].dtype == UTC_NS
-    assert (violations["evidence"].str.len() > 0).all()
+    calls_only = violations[violations["subject_kind"] == "call"]
+    assert (calls_only["evidence"].str.len() > 0).all()
 
 
 def test_objections_table_gives_the_report_pause_latencies(demo):
     _, summary, c = demo
     o = c.objections.to_pandas()
-    totals = c.report().totals
+    objections = c.report().to_dict()["objections"]
     own = o[~o["inherited"]]
-    assert len(own[own["party"] == "caller"]) == totals["objections_caller"]
-    assert len(own[own["party"] == "agent"]) == totals["objections_agent"]
+    assert len(own[own["party"] == "caller"]) == objections["caller"]
+    assert len(own[own["party"] == "agent"]) == objections["agent"]
+    assert int(own["capture_running"].sum()) == objections["during_capture"]
+    assert int(own["withdrawn"].sum()) == objections["withdrawn"]
     assert o["pause_latency_ms"].dtype == np.float64
     lat = own.loc[own["capture_running"], "pause_latency_ms"].dropna()
-    if totals.get("pause_latency_median_ms") is not None:
-        assert len(lat) > 0
+    assert lat.median() == pytest.approx(objections["pause_latency_median_ms"])
 
 
 def test_agents_and_accesses_tables(demo):
     _, summary, c = demo
     agents = c.agents.to_pandas()
     report = c.report().to_dict()
-    assert len(agents) == len(c.agents) == report["agents"]
-    assert int(agents["is_protected"].sum()) == report["agents_protected"]
+    assert len(agents) == len(c.agents) == report["agents"]["known"]
+    assert int(agents["is_protected"].sum()) == report["agents"]["protected"]
+    assert int((~agents["informed"]).sum()) == report["agents"]["not_informed"]
     assert agents["recorded_share"].between(0, 1).all()
     a = c.accesses.to_pandas()
     assert int((a["kind"] == "refused").sum()) == summary.refused_accesses
@@ -133,7 +136,7 @@ def test_report_formats_and_policy(demo):
     r = c.report()
     assert "LC-OBJ-1" in str(r)
     assert r.format("csv").startswith("rule_id,")
-    assert r.to_dict()["position"] == r.position == c.position
+    assert r.to_dict()["store_position"] == r.position == c.position
     with pytest.raises(libconsent.InvalidEventError):
         r.format("xml")
     assert set(r.rules_frame().columns) >= {"rule_id", "violated", "ok"}

@@ -270,14 +270,17 @@ class Report:
         return self._core.format(fmt, color)
 
     def to_dict(self) -> Dict[str, Any]:
-        """The JSON report as a dict (period, totals, rules, agents_over_share, ...)."""
+        """The JSON report as a dict: report_version, at, period, store_position, policy,
+        totals, objections (counts and pause latency median/p95), rules (tallies with
+        examples), agents, accesses, registrations, store_figures."""
         if self._dict is None:
             self._dict = json.loads(self.format("json"))
         return self._dict
 
     @property
     def totals(self) -> Dict[str, Any]:
-        """Totals: calls, recorded_calls, objections_*, pause latencies, accesses..."""
+        """Totals: calls, recorded_calls, recorded_share_bp, recordings, private_calls,
+        calls_violated, calls_unverified."""
         return self.to_dict()["totals"]
 
     def rules_frame(self) -> "Any":

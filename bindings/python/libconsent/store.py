@@ -161,12 +161,13 @@ class Store:
                     batch_size: int = _DEFAULT_BATCH) -> Iterator[Event]:
         """Iterates over the events of one stream, by revision (or backwards).
 
-        Events are read ``batch_size`` at a time, with the GIL released during each read.
+        Events are read ``batch_size`` at a time, with the GIL released during each read; the
+        first batch is read by this call, so errors are raised here, not on iteration.
         ``from_revision`` defaults to 0 (forward) or the last revision (backward).
 
-        Raises (on first iteration):
+        Raises:
             NotFoundError: the stream does not exist.
-            InvalidEventError: a malformed stream name.
+            InvalidEventError: a malformed stream name, batch_size < 1, max_count < 0.
         """
         _check_batch(batch_size)
         left = _check_count(max_count)
@@ -174,16 +175,25 @@ class Store:
             rev = -1 if backward else 0
         else:
             rev = from_revision
-        while left != 0:
+        n = batch_size if left is None else min(batch_size, left)
+        first = self._core.read_stream_batch(stream, rev, n, backward) if n else []
+        return self._stream_batches(stream, rev, backward, left, batch_size, first)
+
+    def _stream_batches(self, stream, rev, backward, left, batch_size, batch):
+        while True:
             n = batch_size if left is None else min(batch_size, left)
-            batch = self._core.read_stream_batch(stream, rev, n, backward)
+            if batch is None:
+                if n == 0:
+                    return
+                batch = self._core.read_stream_batch(stream, rev, n, backward)
             for data in batch:
                 yield decode(data)
             if left is not None:
                 left -= len(batch)
-            if len(batch) < n:
+            if len(batch) < n or (left is not None and left <= 0):
                 return
             last = decode(batch[-1]).stream_revision
+            batch = None
             if backward:
                 if last == 0:
                     return
@@ -206,8 +216,10 @@ class Store:
             max_count: stop after this many events.
             batch_size: events per C++ read (the GIL is released during each).
 
-        Raises (on first iteration):
-            InvalidEventError: an unknown type name or a bad range.
+        The first batch is read by this call, so errors are raised here, not on iteration.
+
+        Raises:
+            InvalidEventError: an unknown type name, batch_size < 1, max_count < 0.
         """
         _check_batch(batch_size)
         left = _check_count(max_count)
@@ -219,18 +231,29 @@ class Store:
         else:
             pos = 1 if from_position is None else from_position
             stop = head if to_position in (None, 0) else to_position
-            if pos > stop:
-                return
-        while left != 0:
+        n = batch_size if left is None else min(batch_size, left)
+        if not backward and (pos > stop or head == 0):
+            # Nothing to read; still validate the filter as a read would.
+            self._core.read_all_batch(1, 1, 0, False, cats, tys)
+            return iter(())
+        first = self._core.read_all_batch(pos, stop, n, backward, cats, tys) if n else []
+        return self._all_batches(pos, stop, backward, cats, tys, left, batch_size, first)
+
+    def _all_batches(self, pos, stop, backward, cats, tys, left, batch_size, batch):
+        while True:
             n = batch_size if left is None else min(batch_size, left)
-            batch = self._core.read_all_batch(pos, stop, n, backward, cats, tys)
+            if batch is None:
+                if n == 0:
+                    return
+                batch = self._core.read_all_batch(pos, stop, n, backward, cats, tys)
             for data in batch:
                 yield decode(data)
             if left is not None:
                 left -= len(batch)
-            if len(batch) < n:
+            if len(batch) < n or (left is not None and left <= 0):
                 return
             last = decode(batch[-1]).position
+            batch = None
             if backward:
                 if last <= max(stop, 1):
                     return

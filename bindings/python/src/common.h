@@ -10,6 +10,7 @@
 #define CONSENT_BINDINGS_PYTHON_COMMON_H_
 
 #include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
 
 #include <atomic>
 #include <chrono>
