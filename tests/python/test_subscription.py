@@ -2,6 +2,7 @@
 caller, and exactly-once delivery across a restart."""
 
 import threading
+import time
 
 import pytest
 
@@ -32,6 +33,9 @@ def test_callback_sees_history_then_live_events_in_order(store, now):
         assert sub.wait_for(50)
         r = notes(store, 30, now)
         assert sub.wait_for(r.last_position)
+        deadline = time.monotonic() + 10
+        while not sub.is_live and time.monotonic() < deadline:
+            time.sleep(0.01)
         assert sub.is_live
     assert seen == list(range(1, 81))
     assert threads and threading.get_ident() not in threads

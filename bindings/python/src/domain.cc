@@ -407,7 +407,18 @@ void RegisterDomain(py::module_& m) {
           },
           py::arg("name"), py::arg("at") = py::none(),
           "Columns of a named table: [(name, kind, values, categories)], values as numpy "
-          "arrays built in C++ (kind: int64, uint64, float64, bool, time, category, str).");
+          "arrays built in C++ (kind: int64, float64, bool, time, category, str).")
+      .def(
+          "_call_rows_for_bench",
+          [](PyCompliance& c, py::object at) {
+            const std::optional<TimePoint> when = OptTime(at);
+            std::vector<CallVerdicts> rows = c.Run("calls", [&](Compliance& e, EventStore&) {
+              return CollectCallsNoGil(e, when ? *when : e.Now());
+            });
+            return MakeCallRowsForBench(std::move(rows));
+          },
+          py::arg("at") = py::none(),
+          "Benchmark hook: every call's verdicts, evaluated and held in C++ memory.");
 
   m.def(
       "simulate_day",

@@ -131,8 +131,7 @@ std::string_view PartyName(v1::Party p) {
 }
 
 // ---- calls: one row per call ---------------------------------------------------------------------
-TableData BuildCalls(const Compliance& c, const EventStore&, TimePoint at) {
-  Columns<CallVerdicts> t;
+void DeclareCallColumns(Columns<CallVerdicts>& t) {
   t.Str("call_id", [](const CallVerdicts& v) -> std::string_view { return v.call_id; });
   t.Cat("agent_ref", [](const CallVerdicts& v) -> std::string_view { return v.agent_ref; });
   t.Cat("site_id", [](const CallVerdicts& v) -> std::string_view { return v.site_id; });
@@ -151,6 +150,11 @@ TableData BuildCalls(const Compliance& c, const EventStore&, TimePoint at) {
   });
   t.Cat("overall", [](const CallVerdicts& v) { return Verdict_(v.Overall()); }, VerdictCategories());
   t.Int("position", [](const CallVerdicts& v) { return I(v.position); });
+}
+
+TableData BuildCalls(const Compliance& c, const EventStore&, TimePoint at) {
+  Columns<CallVerdicts> t;
+  DeclareCallColumns(t);
   c.calls().ForEach(at, [&](const CallVerdicts& v) {
     t.Append(v);
     return true;
@@ -433,8 +437,57 @@ py::list TableToPython(TableData&& table) {
   return out;
 }
 
+namespace {
+
+// For bench/bench_python_tables.py: the calls table's column building alone, fed with rows
+// the engine already evaluated, so its cost can be measured apart from the engine's.
+class CallRowsForBench {
+ public:
+  explicit CallRowsForBench(std::vector<CallVerdicts> rows) : rows_(std::move(rows)) {}
+  size_t size() const { return rows_.size(); }
+  // `total` rows, cycling over the held ones.
+  py::list BuildColumns(size_t total) const {
+    TableData data;
+    {
+      py::gil_scoped_release release;
+      Columns<CallVerdicts> t;
+      DeclareCallColumns(t);
+      for (size_t i = 0; i < total && !rows_.empty(); ++i) t.Append(rows_[i % rows_.size()]);
+      data = t.Finish();
+    }
+    return TableToPython(std::move(data));
+  }
+
+ private:
+  std::vector<CallVerdicts> rows_;
+};
+
+std::vector<CallVerdicts> CollectCalls(const Compliance& compliance, TimePoint at) {
+  std::vector<CallVerdicts> rows;
+  compliance.calls().ForEach(at, [&](const CallVerdicts& v) {
+    rows.push_back(v);
+    return true;
+  });
+  return rows;
+}
+
+}  // namespace
+
 void RegisterTables(py::module_& m) {
   m.attr("TABLES") = py::cast(TableNames());
+  py::class_<CallRowsForBench>(m, "_CallRowsForBench",
+                               "Benchmark hook: evaluated calls held in C++ memory.")
+      .def_property_readonly("size", &CallRowsForBench::size)
+      .def("columns", &CallRowsForBench::BuildColumns, py::arg("total"),
+           "Columns of the calls table for `total` rows cycling over the held ones.");
+}
+
+py::object MakeCallRowsForBench(std::vector<CallVerdicts> rows) {
+  return py::cast(CallRowsForBench(std::move(rows)));
+}
+
+std::vector<CallVerdicts> CollectCallsNoGil(const Compliance& compliance, TimePoint at) {
+  return CollectCalls(compliance, at);
 }
 
 }  // namespace consent::python

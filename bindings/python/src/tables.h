@@ -48,6 +48,12 @@ TableData BuildTable(const std::string& name, const Compliance& compliance,
 // REQUIRES: the GIL is held. [(name, kind, numpy array, categories or None)].
 py::list TableToPython(TableData&& table);
 
+// Benchmark hook (bench/bench_python_tables.py): the engine's evaluated calls, collected
+// without the GIL, then held by a Python object whose columns(total) runs the calls table's
+// column building alone over `total` rows.
+std::vector<CallVerdicts> CollectCallsNoGil(const Compliance& compliance, TimePoint at);
+py::object MakeCallRowsForBench(std::vector<CallVerdicts> rows);
+
 }  // namespace consent::python
 
 #endif  // CONSENT_BINDINGS_PYTHON_TABLES_H_
