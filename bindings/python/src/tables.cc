@@ -64,31 +64,56 @@ class Columns {
   // has them (verdicts), in that order; other values are appended as they appear.
   void Cat(std::string name, std::function<std::string_view(const Row&)> f,
            std::vector<std::string> fixed = {}) {
-    auto map = std::make_shared<CodeMap>();
+    struct State {
+      CodeMap map;
+      std::string last;  // the previous cell's value and code: runs of one value are common
+      int32_t last_code = -1;
+    };
+    auto st = std::make_shared<State>();
     Add(std::move(name), Kind::kCategory,
-        [f = std::move(f), map](ColumnData& c, const Row& r) {
+        [f = std::move(f), st](ColumnData& c, const Row& r) {
           const std::string_view v = f(r);
           if (v.empty()) {
             c.codes.push_back(-1);
             return;
           }
-          auto it = map->find(v);
-          if (it == map->end()) {
-            it = map->emplace(std::string(v), static_cast<int32_t>(c.strs.size())).first;
-            c.strs.emplace_back(v);
+          if (st->last_code >= 0 && v == st->last) {
+            c.codes.push_back(st->last_code);
+            return;
           }
+          auto it = st->map.find(v);
+          if (it == st->map.end()) {
+            it = st->map.emplace(std::string(v), static_cast<int32_t>(c.strs.size())).first;
+            c.strs.Add(v);
+          }
+          st->last.assign(v);
+          st->last_code = it->second;
           c.codes.push_back(it->second);
         });
     for (std::string& s : fixed) {
-      map->emplace(s, static_cast<int32_t>(map->size()));
-      cols_.back().data.strs.push_back(std::move(s));
+      st->map.emplace(s, static_cast<int32_t>(st->map.size()));
+      cols_.back().data.strs.Add(s);
     }
   }
   // One Python str per cell: for values unique per row (ids).
   void Str(std::string name, std::function<std::string_view(const Row&)> f) {
     Add(std::move(name), Kind::kStr, [f = std::move(f)](ColumnData& c, const Row& r) {
-      c.strs.emplace_back(f(r));
+      c.strs.Add(f(r));
     });
+  }
+
+  // Capacity for `rows` rows (optional; avoids regrowing the columns).
+  void Reserve(size_t rows) {
+    for (Column& c : cols_) {
+      switch (c.data.kind) {
+        case Kind::kInt64:
+        case Kind::kTime: c.data.i64.reserve(rows); break;
+        case Kind::kFloat64: c.data.f64.reserve(rows); break;
+        case Kind::kBool: c.data.b.reserve(rows); break;
+        case Kind::kCategory: c.data.codes.reserve(rows); break;
+        case Kind::kStr: c.data.strs.ends.reserve(rows); break;
+      }
+    }
   }
 
   void Append(const Row& r) {
@@ -131,32 +156,41 @@ std::string_view PartyName(v1::Party p) {
 }
 
 // ---- calls: one row per call ---------------------------------------------------------------------
-void DeclareCallColumns(Columns<CallVerdicts>& t) {
-  t.Str("call_id", [](const CallVerdicts& v) -> std::string_view { return v.call_id; });
-  t.Cat("agent_ref", [](const CallVerdicts& v) -> std::string_view { return v.agent_ref; });
-  t.Cat("site_id", [](const CallVerdicts& v) -> std::string_view { return v.site_id; });
-  t.Cat("queue_id", [](const CallVerdicts& v) -> std::string_view { return v.queue_id; });
-  t.Cat("line_id", [](const CallVerdicts& v) -> std::string_view { return v.line_id; });
-  t.Cat("registration_id", [](const CallVerdicts& v) -> std::string_view { return v.registration_id; });
-  t.Time("started", [](const CallVerdicts& v) -> std::optional<TimePoint> { return v.started; });
-  t.Time("ended", [](const CallVerdicts& v) { return v.ended; });
-  t.Bool("recorded", [](const CallVerdicts& v) { return v.recorded; });
-  t.Bool("private_call", [](const CallVerdicts& v) { return v.private_call; });
-  t.Int("objections", [](const CallVerdicts& v) { return I(v.objections.size()); });
-  t.Int("rules_violated", [](const CallVerdicts& v) {
-    int64_t n = 0;
-    for (const RuleVerdict& r : v.rules) n += r.verdict == Verdict::kViolated ? 1 : 0;
-    return n;
-  });
-  t.Cat("overall", [](const CallVerdicts& v) { return Verdict_(v.Overall()); }, VerdictCategories());
-  t.Int("position", [](const CallVerdicts& v) { return I(v.position); });
+// A call and what its row derives from its rules, computed once per row.
+struct CallRow {
+  const CallVerdicts* v;
+  int64_t violated;
+  Verdict overall;
+};
+CallRow MakeCallRow(const CallVerdicts& v) {
+  int64_t n = 0;
+  for (const RuleVerdict& r : v.rules) n += r.verdict == Verdict::kViolated ? 1 : 0;
+  return CallRow{&v, n, v.Overall()};
+}
+
+void DeclareCallColumns(Columns<CallRow>& t) {
+  t.Str("call_id", [](const CallRow& r) -> std::string_view { return r.v->call_id; });
+  t.Cat("agent_ref", [](const CallRow& r) -> std::string_view { return r.v->agent_ref; });
+  t.Cat("site_id", [](const CallRow& r) -> std::string_view { return r.v->site_id; });
+  t.Cat("queue_id", [](const CallRow& r) -> std::string_view { return r.v->queue_id; });
+  t.Cat("line_id", [](const CallRow& r) -> std::string_view { return r.v->line_id; });
+  t.Cat("registration_id", [](const CallRow& r) -> std::string_view { return r.v->registration_id; });
+  t.Time("started", [](const CallRow& r) -> std::optional<TimePoint> { return r.v->started; });
+  t.Time("ended", [](const CallRow& r) { return r.v->ended; });
+  t.Bool("recorded", [](const CallRow& r) { return r.v->recorded; });
+  t.Bool("private_call", [](const CallRow& r) { return r.v->private_call; });
+  t.Int("objections", [](const CallRow& r) { return I(r.v->objections.size()); });
+  t.Int("rules_violated", [](const CallRow& r) { return r.violated; });
+  t.Cat("overall", [](const CallRow& r) { return Verdict_(r.overall); }, VerdictCategories());
+  t.Int("position", [](const CallRow& r) { return I(r.v->position); });
 }
 
 TableData BuildCalls(const Compliance& c, const EventStore&, TimePoint at) {
-  Columns<CallVerdicts> t;
+  Columns<CallRow> t;
   DeclareCallColumns(t);
+  t.Reserve(c.calls().size());
   c.calls().ForEach(at, [&](const CallVerdicts& v) {
-    t.Append(v);
+    t.Append(MakeCallRow(v));
     return true;
   });
   return t.Finish();
@@ -365,12 +399,12 @@ py::array Adopt(std::vector<T>&& v, const char* dtype = nullptr) {
                    heap->data(), owner);
 }
 
-py::array ObjectStrings(const std::vector<std::string>& strs) {
+py::array ObjectStrings(const Strings& strs) {
   py::array arr(py::dtype("object"), {static_cast<py::ssize_t>(strs.size())}, {});
   auto** data = static_cast<PyObject**>(arr.mutable_data());
   for (size_t i = 0; i < strs.size(); ++i) {
-    PyObject* s = PyUnicode_DecodeUTF8(strs[i].data(), static_cast<Py_ssize_t>(strs[i].size()),
-                                       "replace");
+    const std::string_view v = strs[i];
+    PyObject* s = PyUnicode_DecodeUTF8(v.data(), static_cast<Py_ssize_t>(v.size()), "replace");
     if (s == nullptr) throw py::error_already_set();
     Py_XDECREF(data[i]);
     data[i] = s;
@@ -450,9 +484,12 @@ class CallRowsForBench {
     TableData data;
     {
       py::gil_scoped_release release;
-      Columns<CallVerdicts> t;
+      Columns<CallRow> t;
       DeclareCallColumns(t);
-      for (size_t i = 0; i < total && !rows_.empty(); ++i) t.Append(rows_[i % rows_.size()]);
+      t.Reserve(total);
+      for (size_t i = 0; i < total && !rows_.empty(); ++i) {
+        t.Append(MakeCallRow(rows_[i % rows_.size()]));
+      }
       data = t.Finish();
     }
     return TableToPython(std::move(data));

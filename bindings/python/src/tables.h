@@ -19,12 +19,28 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "common.h"
 #include "consent/compliance.h"
 
 namespace consent::python {
+
+// Strings of a column in one buffer (no allocation per cell).
+struct Strings {
+  std::string blob;
+  std::vector<uint64_t> ends;
+  void Add(std::string_view s) {
+    blob.append(s);
+    ends.push_back(blob.size());
+  }
+  size_t size() const { return ends.size(); }
+  std::string_view operator[](size_t i) const {
+    const uint64_t begin = i == 0 ? 0 : ends[i - 1];
+    return std::string_view(blob).substr(begin, ends[i] - begin);
+  }
+};
 
 struct ColumnData {
   enum class Kind { kInt64, kFloat64, kBool, kTime, kCategory, kStr };
@@ -34,7 +50,7 @@ struct ColumnData {
   std::vector<double> f64;            // kFloat64 (NaN = missing)
   std::vector<uint8_t> b;             // kBool
   std::vector<int32_t> codes;         // kCategory (-1 = missing)
-  std::vector<std::string> strs;      // kStr; kCategory: the categories
+  Strings strs;                       // kStr; kCategory: the categories
 };
 using TableData = std::vector<ColumnData>;
 
