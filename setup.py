@@ -30,6 +30,8 @@ from setuptools import Distribution, setup
 from setuptools.command.build_py import build_py
 
 ROOT = os.path.dirname(os.path.abspath(__file__))
+# Everything setuptools writes (build tree, egg-info) stays under build-pip/ (git-ignored).
+os.makedirs(os.path.join(ROOT, "build-pip"), exist_ok=True)
 
 
 def _run(cmd):
@@ -84,6 +86,7 @@ setup(
     install_requires=[],  # numpy, protobuf, pandas: the distribution's packages
     cmdclass={"build_py": CMakeBuildPy},
     distclass=BinaryDistribution,
-    options={"build": {"build_base": "build-pip/setuptools"}},
+    options={"build": {"build_base": "build-pip/setuptools"},
+             "egg_info": {"egg_base": "build-pip"}},
     zip_safe=False,
 )

@@ -164,3 +164,30 @@ def test_live_compliance_follows_appends(tmp_path):
         assert c.wait_for(s.last_position, timeout=30)
         assert len(c.calls) == 30
         c.stop_live()
+
+
+def test_gate_decisions_from_many_threads_while_the_engine_folds_live(tmp_path):
+    import threading
+    with libconsent.open(tmp_path / "s", sync=False) as store:
+        first = libconsent.simulate_day(store, calls=40, agents=12)
+        c = libconsent.Compliance(store, persist=False)
+        c.start_live()
+        call_ids = [e.call_started.call_id for e in store.read_all(types=["CallStarted"])]
+        errors, decided = [], []
+
+        def ask():
+            try:
+                for i in range(300):
+                    decided.append(c.gate.decide(call_ids[i % len(call_ids)]).position)
+            except Exception as e:  # pragma: no cover - reported below
+                errors.append(e)
+
+        threads = [threading.Thread(target=ask) for _ in range(4)]
+        for t in threads:
+            t.start()
+        second = libconsent.simulate_day(store, calls=40, agents=12)
+        for t in threads:
+            t.join()
+        assert not errors and len(decided) == 1200
+        assert c.wait_for(second.last_position, timeout=30)
+        assert len(c.calls) == 80 and first.calls == 40

@@ -82,6 +82,8 @@ def test_events_as_dicts(store, now):
     assert d["position"] == 1 and d["stream_id"] == "note-1"
     assert d["occur_time"] == "2026-03-02T09:00:00Z"
     assert libconsent.payload_type(next(store.read_all())) == "annotation_added"
+    assert list(store.read_all(as_dict=True)) == [d]
+    assert next(store.read_stream("note-1", as_dict=True))["annotation_added"]["text"] == "hello"
 
 
 def test_stale_expected_revision_is_a_concurrency_error_with_expected_and_actual(store, now):

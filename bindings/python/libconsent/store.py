@@ -14,10 +14,10 @@ import os
 import threading
 import weakref
 from dataclasses import dataclass
-from typing import Callable, Iterable, Iterator, List, Optional, Sequence, Union
+from typing import Any, Callable, Iterable, Iterator, List, Optional, Sequence, Union
 
 from libconsent import _core
-from libconsent._events import decode
+from libconsent._events import decode, event_to_dict
 from libconsent._pb.consent.v1.event_pb2 import Event
 
 __all__ = ["Store", "Subscription", "AppendResult", "VerifyReport", "StoreStats",
@@ -158,12 +158,13 @@ class Store:
     # ---- reads -----------------------------------------------------------------------------------
     def read_stream(self, stream: str, *, from_revision: Optional[int] = None,
                     backward: bool = False, max_count: Optional[int] = None,
-                    batch_size: int = _DEFAULT_BATCH) -> Iterator[Event]:
+                    batch_size: int = _DEFAULT_BATCH, as_dict: bool = False) -> Iterator[Any]:
         """Iterates over the events of one stream, by revision (or backwards).
 
         Events are read ``batch_size`` at a time, with the GIL released during each read; the
         first batch is read by this call, so errors are raised here, not on iteration.
         ``from_revision`` defaults to 0 (forward) or the last revision (backward).
+        ``as_dict=True`` yields :func:`~libconsent.event_to_dict` dicts instead of messages.
 
         Raises:
             NotFoundError: the stream does not exist.
@@ -177,7 +178,8 @@ class Store:
             rev = from_revision
         n = batch_size if left is None else min(batch_size, left)
         first = self._core.read_stream_batch(stream, rev, n, backward) if n else []
-        return self._stream_batches(stream, rev, backward, left, batch_size, first)
+        it = self._stream_batches(stream, rev, backward, left, batch_size, first)
+        return map(event_to_dict, it) if as_dict else it
 
     def _stream_batches(self, stream, rev, backward, left, batch_size, batch):
         while True:
@@ -204,7 +206,7 @@ class Store:
     def read_all(self, *, from_position: Optional[int] = None, to_position: Optional[int] = None,
                  backward: bool = False, categories: Iterable[str] = (),
                  types: Iterable[str] = (), max_count: Optional[int] = None,
-                 batch_size: int = _DEFAULT_BATCH) -> Iterator[Event]:
+                 batch_size: int = _DEFAULT_BATCH, as_dict: bool = False) -> Iterator[Any]:
         """Iterates over the whole log in position order (or backwards), filtered.
 
         Args:
@@ -215,6 +217,7 @@ class Store:
             types: payload names to keep, message ("CallStarted") or field ("call_started").
             max_count: stop after this many events.
             batch_size: events per C++ read (the GIL is released during each).
+            as_dict: yield :func:`~libconsent.event_to_dict` dicts instead of messages.
 
         The first batch is read by this call, so errors are raised here, not on iteration.
 
@@ -237,7 +240,8 @@ class Store:
             self._core.read_all_batch(1, 1, 0, False, cats, tys)
             return iter(())
         first = self._core.read_all_batch(pos, stop, n, backward, cats, tys) if n else []
-        return self._all_batches(pos, stop, backward, cats, tys, left, batch_size, first)
+        it = self._all_batches(pos, stop, backward, cats, tys, left, batch_size, first)
+        return map(event_to_dict, it) if as_dict else it
 
     def _all_batches(self, pos, stop, backward, cats, tys, left, batch_size, batch):
         while True:
