@@ -191,3 +191,58 @@ def test_gate_decisions_from_many_threads_while_the_engine_folds_live(tmp_path):
         assert not errors and len(decided) == 1200
         assert c.wait_for(second.last_position, timeout=30)
         assert len(c.calls) == 80 and first.calls == 40
+
+
+def _call_with_recording(store, now):
+    import datetime as dt
+    ledger = libconsent.Ledger(store)
+    ledger.start_call(call_id="c-1", occur_time=now)
+    ledger.start_recording(call_id="c-1", recording_id="r-1", tracks=["CALLER", "AGENT"],
+                           occur_time=now + dt.timedelta(seconds=1))
+    return ledger
+
+
+def test_stop_orders_reach_a_python_listener_on_the_live_thread(store, now):
+    import datetime as dt
+    import threading
+    ledger = _call_with_recording(store, now)
+    c = libconsent.Compliance(store, persist=False)
+    orders, threads = [], set()
+
+    def on_stop(order):
+        orders.append(order)
+        threads.add(threading.get_ident())
+
+    c.gate.on_must_stop(on_stop)
+    c.start_live()
+    r = ledger.raise_objection(call_id="c-1", objection_id="o-1", party="CALLER",
+                               occur_time=now + dt.timedelta(seconds=5))
+    assert c.wait_for(r.position)
+    c.stop_live()
+    assert len(orders) == 1
+    o = orders[0]
+    assert isinstance(o, libconsent.StopOrder)
+    assert (o.call_id, o.recording_ids, o.position) == ("c-1", ["r-1"], r.position)
+    assert o.rule_id.startswith("LC-OBJ")
+    assert o.deadline == now + dt.timedelta(seconds=7)  # trigger + the 2 s budget
+    assert threading.get_ident() not in threads
+
+
+def test_a_raising_stop_listener_surfaces_and_folding_goes_on(store, now):
+    import datetime as dt
+    ledger = _call_with_recording(store, now)
+    c = libconsent.Compliance(store, persist=False)
+
+    def on_stop(order):
+        raise RuntimeError(f"cannot reach the recorder for {order.call_id}")
+
+    c.gate.on_must_stop(on_stop)
+    r = ledger.raise_objection(call_id="c-1", objection_id="o-1", party="CALLER",
+                               occur_time=now + dt.timedelta(seconds=5))
+    with pytest.raises(RuntimeError, match="cannot reach the recorder for c-1"):
+        c.catch_up()
+    assert c.position == r.position  # folded all the same
+    with pytest.raises(libconsent.InvalidEventError):
+        c.gate.on_must_stop("not callable")
+    c.gate.on_must_stop(None)
+    c.check()  # a new listener clears the old error

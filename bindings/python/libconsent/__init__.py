@@ -41,7 +41,7 @@ from libconsent import _core, errors, v1
 from libconsent._events import event_to_dict, payload_type
 from libconsent.compliance import (TABLES, VERDICTS, AgentSummary, CallVerdicts, Compliance,
                                    GateDecision, ObjectionSummary, RecordingUse, Report,
-                                   RuleVerdict, rule_catalogue)
+                                   RuleVerdict, StopOrder, rule_catalogue)
 from libconsent.errors import (AlreadyExistsError, CancelledError, ConcurrencyError,
                                ConsentError, CorruptionError, DeadlineExceededError,
                                InternalError, InvalidArgumentError, InvalidEventError,
@@ -62,7 +62,7 @@ __all__ = [
     "open", "Store", "Subscription", "Ledger", "Recorded", "Compliance", "Report",
     "simulate_day", "SimulationSummary", "event_to_dict", "payload_type", "new_event_id",
     "v1", "errors", "AppendResult", "VerifyReport", "StoreStats", "RuleVerdict",
-    "GateDecision", "CallVerdicts", "ObjectionSummary", "AgentSummary", "RecordingUse",
+    "GateDecision", "StopOrder", "CallVerdicts", "ObjectionSummary", "AgentSummary", "RecordingUse",
     "rule_catalogue", "FACTS", "TABLES", "VERDICTS", "ANY_REVISION", "NO_STREAM",
     "STREAM_EXISTS", "SIMULATED_REGISTRATION_ID", "StatusCode", "ConsentError",
     "CancelledError", "UnknownError", "InvalidEventError", "InvalidArgumentError",

@@ -16,12 +16,12 @@ from __future__ import annotations
 import datetime as _dt
 import json
 from dataclasses import dataclass, field
-from typing import Any, Dict, Iterable, List, Optional, Sequence, Union
+from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Union
 
 from libconsent import _core
 from libconsent import tables as _tables
 
-__all__ = ["Compliance", "Gate", "Table", "CallTable", "AgentTable", "Report", "RuleVerdict",
+__all__ = ["Compliance", "Gate", "StopOrder", "Table", "CallTable", "AgentTable", "Report", "RuleVerdict",
            "GateDecision", "ObjectionSummary", "CallVerdicts", "AgentSummary", "RecordingUse",
            "VERDICTS", "TABLES", "rule_catalogue"]
 
@@ -140,6 +140,19 @@ class RecordingUse:
     rule: RuleVerdict
 
 
+@dataclass(frozen=True)
+class StopOrder:
+    """"Stop capture now": raised when a fact arrives that requires running capture to stop
+    (an objection, a private flag, a payment segment). ``recording_ids`` were capturing at that
+    moment; ``position`` is the triggering event; ``deadline`` = its time + pause budget."""
+    call_id: str
+    recording_ids: List[str]
+    rule_id: str
+    reason: str
+    position: int
+    deadline: Datetime
+
+
 def _rules(items: Iterable[Dict[str, Any]]) -> List[RuleVerdict]:
     return [RuleVerdict(**r) for r in items]
 
@@ -228,6 +241,23 @@ class Gate:
     def allows(self, call_id: str, at: Optional[Datetime] = None) -> bool:
         """``decide(call_id).allow``."""
         return self.decide(call_id, at=at).allow
+
+    def on_must_stop(self, callback: Optional[Callable[[StopOrder], object]]) -> None:
+        """Calls ``callback(StopOrder)`` for each fact that requires running capture to stop,
+        as the engine folds it (on the live thread after :meth:`Compliance.start_live`, or in
+        :meth:`Compliance.catch_up`), holding the GIL. Keep it quick. Replaces any previous
+        listener; None removes it. If it raises, folding goes on and the first exception is
+        re-raised by :meth:`Compliance.check` (and wait_for, catch_up, stop_live)."""
+        if callback is None:
+            self._compliance._core.on_must_stop(None)
+            return
+        if not callable(callback):
+            from libconsent.errors import InvalidEventError
+            raise InvalidEventError("on_must_stop: the listener is not callable", field="callback")
+
+        def deliver(d: Dict[str, Any]) -> None:
+            callback(StopOrder(**d))
+        self._compliance._core.on_must_stop(deliver)
 
 
 def _track(t: Union[int, str]) -> int:
@@ -337,7 +367,16 @@ class Compliance:
     # ---- folding ------------------------------------------------------------------------------
     def catch_up(self) -> int:
         """Folds every event after :attr:`position` up to the head; returns how many."""
-        return self._core.catch_up()
+        n = self._core.catch_up()
+        self.check()
+        return n
+
+    def check(self) -> None:
+        """Raises the stop listener's first exception, or the live subscription's error."""
+        err = self._core.listener_error
+        if err is not None:
+            raise err
+        self._core.check_live()
 
     def rebuild(self) -> int:
         """Discards all state and folds again from position 1; returns events folded."""
@@ -350,12 +389,13 @@ class Compliance:
     def stop_live(self) -> None:
         """Stops following appends (commits the state)."""
         self._core.stop_live()
+        self.check()
 
     def wait_for(self, position: int, timeout: float = 10.0) -> bool:
         """Blocks (GIL released) until ``position`` is folded in live mode; False on timeout.
         Raises the live subscription's error if it failed."""
         ok = self._core.wait_for(position, timeout)
-        self._core.check_live()
+        self.check()
         return ok
 
     @property

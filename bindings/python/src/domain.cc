@@ -169,6 +169,49 @@ class PyLedger : public Dependent {
 class PyCompliance : public Dependent {
  public:
   explicit PyCompliance(std::shared_ptr<StoreHandle> handle) : handle_(std::move(handle)) {}
+
+  // The engine may be folding on its live thread, and a stop listener there waits for the
+  // GIL: drop the engine without the GIL, and the Python objects with it.
+  ~PyCompliance() override {
+    if (PyGILState_Check() != 0) {
+      py::gil_scoped_release release;
+      DropEngine();
+    } else {
+      DropEngine();
+      py::gil_scoped_acquire gil;
+      listener_ = py::object();
+      listener_error_ = py::object();
+    }
+  }
+  void DropEngine() {
+    std::lock_guard<std::mutex> lock(live_mu_);
+    engine_.reset();
+  }
+
+  // Called on the folding thread (live subscription, or a CatchUp caller without the GIL).
+  void DeliverStop(const StopOrder& s) {
+    py::gil_scoped_acquire gil;
+    if (!listener_ || listener_.is_none() || !listener_error_.is_none()) return;
+    try {
+      py::dict d;
+      d["call_id"] = s.call_id;
+      d["recording_ids"] = s.recording_ids;
+      d["rule_id"] = s.rule_id;
+      d["reason"] = s.reason;
+      d["position"] = s.position;
+      d["deadline"] = ToDatetime(s.deadline);
+      listener_(d);
+    } catch (py::error_already_set& err) {
+      // Folding goes on (the engine must not lose events); the first error is kept and
+      // raised to the caller by check_listener().
+      listener_error_ = err.value();
+    }
+  }
+
+  // GIL held (guards listener_ and listener_error_).
+  py::object listener_ = py::none();
+  py::object listener_error_ = py::none();
+
   void Init(ComplianceOptions options) {
     auto use = handle_->Acquire("Compliance");
     engine_ = Unwrap(Compliance::Open(use.get(), std::move(options)));
@@ -294,6 +337,24 @@ void RegisterDomain(py::module_& m) {
             });
           },
           py::arg("position"), py::arg("timeout"))
+      .def(
+          "on_must_stop",
+          [](PyCompliance& c, py::object fn) {
+            if (!fn.is_none() && PyCallable_Check(fn.ptr()) == 0) {
+              ThrowInvalid("OnMustStop: the listener is not callable", "callback");
+            }
+            c.listener_ = fn;
+            c.listener_error_ = py::none();
+            PyCompliance* self = &c;
+            c.Run("OnMustStop", [self](Compliance& e, EventStore&) {
+              e.gate().OnMustStop([self](const StopOrder& s) { self->DeliverStop(s); });
+              return 0;
+            });
+          },
+          py::arg("callback"),
+          "Calls callback(dict) on the folding thread for each StopOrder (None: stop calling).")
+      .def_property_readonly("listener_error",
+                             [](PyCompliance& c) { return c.listener_error_; })
       .def("check_live",
            [](PyCompliance& c) {
              Status s = c.Run("live_status", [](Compliance& e, EventStore&) { return e.live_status(); });
