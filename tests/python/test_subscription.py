@@ -115,3 +115,42 @@ def test_closing_the_store_stops_its_subscriptions(tmp_path, now):
     store.close()
     assert seen == [1, 2, 3]
     sub.stop()  # idempotent after close
+
+
+def test_stop_from_inside_the_callback_ends_delivery_without_deadlock(store, now):
+    seen = []
+    holder = {}
+
+    def on_event(e):
+        seen.append(e.position)
+        if e.position == 5:
+            holder["sub"].stop()
+
+    holder["sub"] = store.subscribe(on_event)
+    notes(store, 20, now)
+    deadline = time.monotonic() + 10
+    while len(seen) < 5 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    time.sleep(0.2)
+    assert seen == [1, 2, 3, 4, 5]
+    holder["sub"].stop()  # from this thread: joins; no error
+
+
+def test_dropping_the_last_reference_inside_the_callback_is_safe(store, now):
+    seen = []
+    holder = {}
+
+    def on_event(e):
+        seen.append(e.position)
+        if e.position == 3:
+            holder.pop("sub")  # last reference, dropped on the subscription's thread
+
+    holder["sub"] = store.subscribe(on_event)
+    notes(store, 20, now)
+    deadline = time.monotonic() + 10
+    while len(seen) < 3 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    time.sleep(0.3)
+    assert seen == [1, 2, 3]
+    notes(store, 5, now)  # the store still works
+    assert store.head_position == 25

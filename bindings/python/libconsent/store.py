@@ -322,6 +322,9 @@ class Store:
         To resume after a restart, save the last ``event.position`` handled and subscribe from
         ``position + 1``: each event is then seen exactly once.
 
+        Keep the returned :class:`Subscription`: as in C++, dropping it stops delivery.
+        Closing the store stops it too.
+
         Raises:
             InvalidEventError: from_position < 1, unknown type names, a callback that is not
                 callable.
@@ -339,8 +342,8 @@ class Subscription:
     Use it as a context manager, or call :meth:`stop`. Iterating over it (queue mode) yields
     events forever; :meth:`events` stops after an idle timeout.
 
-    Thread-safety: the methods may be called from any thread except from inside the callback
-    (:meth:`stop` there would wait for itself).
+    Thread-safety: the methods may be called from any thread. :meth:`stop` from inside the
+    callback ends delivery after that callback returns (it does not wait for itself).
     """
 
     def __init__(self, core: "_core.Subscription", store: Store) -> None:

@@ -12,6 +12,7 @@
 #include <limits>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "common.h"
@@ -96,8 +97,28 @@ class PySubscription : public Dependent, public std::enable_shared_from_this<PyS
     }
     space_cv_.notify_all();
     data_cv_.notify_all();
+    // From the callback itself (sub.stop() inside it) the thread cannot join itself: the flag
+    // makes the handler end the subscription when the callback returns.
+    if (OnHandlerThread()) return;
     std::lock_guard<std::mutex> lock(stop_mu_);
     if (sub_) sub_->Stop();
+  }
+
+  bool OnHandlerThread() const { return handler_thread_.load() == std::this_thread::get_id(); }
+
+  // The deleter of the shared_ptr Python holds: if the last reference goes away on the
+  // subscription's own thread (dropped inside the callback), joining it there would deadlock,
+  // so another thread destroys it.
+  static void Delete(PySubscription* p) {
+    if (p->OnHandlerThread()) {
+      {
+        std::lock_guard<std::mutex> lock(p->mu_);
+        p->stopping_ = true;  // no delivery after the callback that dropped it
+      }
+      std::thread([p] { delete p; }).detach();
+    } else {
+      delete p;
+    }
   }
   void Release() override {}  // the C++ subscription lives until this object dies; stopped
 
@@ -168,7 +189,9 @@ class PySubscription : public Dependent, public std::enable_shared_from_this<PyS
   }
 
   Status DeliverToCallback(const Event& e) {
+    handler_thread_.store(std::this_thread::get_id());
     const std::string bytes = e.SerializeAsString();
+    if (stopping_snapshot()) return CancelledError("subscription stopped");
     py::gil_scoped_acquire gil;
     if (!callback_error_.is_none()) return CancelledError("Python callback failed earlier");
     try {
@@ -187,10 +210,12 @@ class PySubscription : public Dependent, public std::enable_shared_from_this<PyS
       return CancelledError("Python callback raised at position " + std::to_string(e.position()),
                             std::move(ctx));
     }
+    if (stopping_snapshot()) return CancelledError("subscription stopped");
     return Status();
   }
 
   Status Enqueue(const Event& e) {
+    handler_thread_.store(std::this_thread::get_id());
     std::string bytes = e.SerializeAsString();
     std::unique_lock<std::mutex> lock(mu_);
     space_cv_.wait(lock, [&] { return queue_.size() < queue_size_ || stopping_; });
@@ -215,6 +240,7 @@ class PySubscription : public Dependent, public std::enable_shared_from_this<PyS
 
   std::mutex stop_mu_;
   std::unique_ptr<Subscription> sub_;
+  std::atomic<std::thread::id> handler_thread_{};
 };
 
 // ---- Store ---------------------------------------------------------------------------------------
@@ -420,8 +446,9 @@ void RegisterStore(py::module_& m) {
             if (!callback.is_none() && !PyCallable_Check(callback.ptr())) {
               ThrowInvalid("Subscribe: callback is not callable", "callback");
             }
-            auto sub = std::make_shared<PySubscription>(s.handle(), std::move(callback),
-                                                        std::move(decode), queue_size);
+            std::shared_ptr<PySubscription> sub(
+                new PySubscription(s.handle(), std::move(callback), std::move(decode), queue_size),
+                &PySubscription::Delete);
             SubscribeOptions o;
             o.from_position = from_position;
             o.filter = MakeFilter(std::move(categories), std::move(types));
