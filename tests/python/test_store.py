@@ -2,6 +2,7 @@
 
 import datetime as dt
 import threading
+import time
 import uuid
 
 import pytest
@@ -56,23 +57,29 @@ def test_iterators_read_in_batches_and_honour_bounds(store, now):
 
 
 def test_reads_release_the_gil(store, now):
-    store.append("n-1", [note(str(i), now) for i in range(2000)])
+    # While one long C++ read runs, another Python thread must make progress: it can only if
+    # the binding released the GIL (no bytecode of this thread runs during the call).
+    for _ in range(10):
+        store.append("n-1", [note(str(i), now) for i in range(2000)])
     ticks = []
     stop = threading.Event()
 
     def ticker():
         while not stop.is_set():
-            ticks.append(1)
+            ticks.append(time.perf_counter())
 
     t = threading.Thread(target=ticker)
     t.start()
     try:
-        for _ in range(20):
-            store._core.read_all_batch(1, 0, 2000)
+        time.sleep(0.05)
+        t0 = time.perf_counter()
+        store._core.read_all_batch(1, 0, 20000)
+        t1 = time.perf_counter()
     finally:
         stop.set()
         t.join()
-    assert len(ticks) > 0
+    lo, hi = t0 + (t1 - t0) * 0.25, t0 + (t1 - t0) * 0.5
+    assert any(lo < x < hi for x in ticks), (t1 - t0)
 
 
 def test_events_as_dicts(store, now):
