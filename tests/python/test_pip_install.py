@@ -8,9 +8,7 @@ scratch is the path users get without that variable (same code, minus the config
 
 import os
 import subprocess
-import sys
 
-import pytest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 

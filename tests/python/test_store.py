@@ -1,6 +1,5 @@
 """Store: open/close, append, reads (iterators in batches), verify, errors with context."""
 
-import datetime as dt
 import threading
 import time
 import uuid
