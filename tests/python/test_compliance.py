@@ -62,6 +62,10 @@ def test_calls_table_dtypes_and_rows_match_the_report(demo):
     assert int((df["overall"] == "violated").sum()) == totals["calls_violated"]
     assert int((df["overall"] == "unverified").sum()) == totals["calls_unverified"]
     assert df["started"].min() >= pd.Timestamp(summary.day_start)
+    # The table derives `overall` and `rules_violated` itself: same as the C++ per call.
+    for call_id, overall, n in zip(df["call_id"], df["overall"], df["rules_violated"]):
+        v = c.calls.evaluate(call_id)
+        assert (overall, n) == (v.overall, len(v.violated)), call_id
 
 
 def test_verdicts_and_violations_match_the_report_per_rule(demo):

@@ -479,7 +479,18 @@ void RegisterDomain(py::module_& m) {
             return MakeCallRowsForBench(std::move(rows));
           },
           py::arg("at") = py::none(),
-          "Benchmark hook: every call's verdicts, evaluated and held in C++ memory.");
+          "Benchmark hook: every call's verdicts, evaluated and held in C++ memory.")
+      .def(
+          "_scan_calls_for_bench",
+          [](PyCompliance& c, py::object at) {
+            const std::optional<TimePoint> when = OptTime(at);
+            return c.Run("calls", [&](Compliance& e, EventStore&) {
+              return ScanCallsNoGil(e, when ? *when : e.Now());
+            });
+          },
+          py::arg("at") = py::none(),
+          "Benchmark hook: the engine evaluates every call (CallCompliance::ForEach), nothing "
+          "else; returns the number of calls.");
 
   m.def(
       "simulate_day",

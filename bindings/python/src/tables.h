@@ -69,6 +69,8 @@ py::list TableToPython(TableData&& table);
 // column building alone over `total` rows.
 std::vector<CallVerdicts> CollectCallsNoGil(const Compliance& compliance, TimePoint at);
 py::object MakeCallRowsForBench(std::vector<CallVerdicts> rows);
+// Benchmark hook: the engine's ForEach over every call, doing nothing with them.
+uint64_t ScanCallsNoGil(const Compliance& compliance, TimePoint at);
 
 }  // namespace consent::python
 
