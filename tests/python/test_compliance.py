@@ -250,3 +250,12 @@ def test_a_raising_stop_listener_surfaces_and_folding_goes_on(store, now):
         c.gate.on_must_stop("not callable")
     c.gate.on_must_stop(None)
     c.check()  # a new listener clears the old error
+
+
+def test_tables_of_an_empty_store_have_the_same_dtypes(demo, store):
+    _, _, full = demo
+    empty = libconsent.Compliance(store, persist=False)
+    for name in libconsent.TABLES:
+        a, b = full.table(name).to_pandas(), empty.table(name).to_pandas()
+        assert len(b) == 0
+        assert [str(t) for t in a.dtypes] == [str(t) for t in b.dtypes], name
