@@ -130,6 +130,10 @@ def test_to_numpy_and_unknown_tables(demo):
     assert arrays["overall"].dtype == object and set(arrays["overall"]) <= set(VERDICTS)
     assert set(libconsent.TABLES) == {"calls", "verdicts", "violations", "objections",
                                       "agents", "accesses"}
+    for name in libconsent.TABLES:  # every C++ table is an attribute, no Python change needed
+        assert getattr(c, name).name == name
+    with pytest.raises(AttributeError):
+        c.nope
     with pytest.raises(libconsent.InvalidEventError) as info:
         c.table("nope").to_pandas()
     assert "known: calls" in info.value.message

@@ -364,6 +364,13 @@ class Compliance:
         (when read)."""
         return Table(self, name)
 
+    def __getattr__(self, name: str) -> Table:
+        # Any table the C++ side declares is an attribute too, so a new table (tables.cc)
+        # needs no Python change: compliance.<name>.to_pandas().
+        if name in TABLES:
+            return Table(self, name)
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
     # ---- folding ------------------------------------------------------------------------------
     def catch_up(self) -> int:
         """Folds every event after :attr:`position` up to the head; returns how many."""

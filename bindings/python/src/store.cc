@@ -52,7 +52,7 @@ py::dict AppendResultDict(const AppendResult& r) {
 
 // ---- Subscription ------------------------------------------------------------------------------
 
-class PySubscription : public Dependent, public std::enable_shared_from_this<PySubscription> {
+class PySubscription : public Dependent {
  public:
   PySubscription(std::shared_ptr<StoreHandle> handle, py::object callback, py::object decode,
                  size_t queue_size)

@@ -9,6 +9,10 @@
 //   compliance.agents().ForEach(at, [&](const AgentSummary& a) { t.Add(a); return true; });
 //   return t.Finish();
 //
+// Adding a table: a Build* function in tables.cc declaring its columns like the above, and one
+// line in its Tables() list. It is then in libconsent.TABLES and reads as
+// compliance.<name>.to_pandas() with no Python change.
+//
 // The rows are walked without the GIL; TableToPython then hands each column to numpy without a
 // copy (the vector becomes the array's memory), so no Python object is made per row except
 // for "str" columns (one str per cell: use them only for ids unique per row; repeated values
