@@ -97,3 +97,17 @@ def test_help_reads_well():
             if attr.startswith("_") or not callable(member):
                 continue
             assert member.__doc__, f"{cls.__name__}.{attr}"
+
+
+def test_the_readme_python_snippets_run(small_store, tmp_path, python_env):
+    readme = open(os.path.join(ROOT, "README.md"), encoding="utf-8").read()
+    section = readme[readme.index("## Python"):readme.index("## Performance")]
+    blocks = re.findall(r"```python\n(.*?)```", section, re.S)
+    assert len(blocks) == 2
+    # The second snippet resumes from a `saved` position and waits 5 s for news: start from 1
+    # and give up sooner.
+    code = blocks[0] + blocks[1].replace("saved + 1", "1").replace("idle_timeout=5",
+                                                                    "idle_timeout=0.5")
+    os.symlink(small_store, tmp_path / "consent-data")
+    r = run(["-c", code], python_env, cwd=tmp_path)
+    assert "objection_raised" in r.stdout
