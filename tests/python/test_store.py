@@ -69,16 +69,21 @@ def test_reads_release_the_gil(store, now):
 
     t = threading.Thread(target=ticker)
     t.start()
+    windows = []
     try:
-        time.sleep(0.05)
-        t0 = time.perf_counter()
-        store._core.read_all_batch(1, 0, 20000)
-        t1 = time.perf_counter()
+        # A loaded machine may not schedule the ticker during one call: a few attempts.
+        for _ in range(10):
+            time.sleep(0.02)
+            t0 = time.perf_counter()
+            store._core.read_all_batch(1, 0, 20000)
+            t1 = time.perf_counter()
+            windows.append((t0 + (t1 - t0) * 0.1, t0 + (t1 - t0) * 0.7))
+            if any(lo < x < hi for x in ticks[-5000:] for lo, hi in windows[-1:]):
+                break
     finally:
         stop.set()
         t.join()
-    lo, hi = t0 + (t1 - t0) * 0.25, t0 + (t1 - t0) * 0.5
-    assert any(lo < x < hi for x in ticks), (t1 - t0)
+    assert any(lo < x < hi for lo, hi in windows for x in ticks), windows
 
 
 def test_events_as_dicts(store, now):
