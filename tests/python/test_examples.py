@@ -111,3 +111,53 @@ def test_the_readme_python_snippets_run(small_store, tmp_path, python_env):
     os.symlink(small_store, tmp_path / "consent-data")
     r = run(["-c", code], python_env, cwd=tmp_path)
     assert "objection_raised" in r.stdout
+
+
+def test_every_public_name_has_a_docstring():
+    import importlib
+    import inspect
+    missing = []
+    for mod_name in ("libconsent", "libconsent.store", "libconsent.ledger",
+                     "libconsent.compliance", "libconsent.errors", "libconsent.tables",
+                     "libconsent.v1", "libconsent._core"):
+        mod = importlib.import_module(mod_name)
+        if not mod.__doc__:
+            missing.append(mod_name)
+        for name, obj in vars(mod).items():
+            if name.startswith("_") or getattr(obj, "__module__", mod_name) != mod_name:
+                continue
+            if not (inspect.isclass(obj) or callable(obj)):
+                continue
+            if not inspect.getdoc(obj):
+                missing.append(f"{mod_name}.{name}")
+            if inspect.isclass(obj):
+                for attr, member in vars(obj).items():
+                    if attr.startswith("_"):
+                        continue
+                    if (callable(member) or isinstance(member, property)) and \
+                            not inspect.getdoc(getattr(obj, attr)):
+                        missing.append(f"{mod_name}.{name}.{attr}")
+    assert missing == []
+
+
+def test_the_core_stub_matches_the_module():
+    import ast
+    from libconsent import _core
+    stub_path = os.path.join(os.path.dirname(libconsent.__file__), "_core.pyi")
+    tree = ast.parse(open(stub_path, encoding="utf-8").read())
+    stub = {}
+    for node in tree.body:
+        if isinstance(node, ast.FunctionDef):
+            stub[node.name] = None
+        elif isinstance(node, ast.ClassDef):
+            stub[node.name] = {n.name for n in node.body if isinstance(n, ast.FunctionDef)}
+        elif isinstance(node, ast.AnnAssign):
+            stub[node.target.id] = None
+    actual = {n for n in dir(_core) if not n.startswith("__")}
+    assert actual <= set(stub), actual - set(stub)
+    for name, methods in stub.items():
+        if methods is None or name == "Column":
+            continue
+        cls = getattr(_core, name)
+        public = {m for m in dir(cls) if not m.startswith("__")}
+        assert public == methods - {"__init__"}, (name, public ^ (methods - {"__init__"}))

@@ -283,8 +283,10 @@ void RegisterDomain(py::module_& m) {
 
   py::class_<PyReport>(m, "Report", "An AuditReport (low level; see libconsent.Report).")
       .def("format", &PyReport::Format, py::arg("format") = "table", py::arg("color") = false)
-      .def_property_readonly("position", [](const PyReport& r) { return r.report().position; })
-      .def_property_readonly("at", [](const PyReport& r) { return ToDatetime(r.report().at); });
+      .def_property_readonly("position", [](const PyReport& r) { return r.report().position; },
+           "Log position the state/report reflects.")
+      .def_property_readonly("at", [](const PyReport& r) { return ToDatetime(r.report().at); },
+           "Evaluation time of the report.");
 
   py::class_<PyCompliance, std::shared_ptr<PyCompliance>>(
       m, "Compliance", "Low-level compliance engine; see libconsent.Compliance.")
@@ -308,11 +310,13 @@ void RegisterDomain(py::module_& m) {
       .def("catch_up",
            [](PyCompliance& c) {
              return c.Run("CatchUp", [](Compliance& e, EventStore&) { return Unwrap(e.CatchUp()); });
-           })
+           },
+           "Folds every event after position up to the head (GIL released); returns how many.")
       .def("rebuild",
            [](PyCompliance& c) {
              return c.Run("Rebuild", [](Compliance& e, EventStore&) { return Unwrap(e.Rebuild()); });
-           })
+           },
+           "Discards all state and folds again from position 1; returns how many.")
       .def("start_live",
            [](PyCompliance& c) {
              c.Run("StartLive", [&c](Compliance& e, EventStore&) {
@@ -320,7 +324,8 @@ void RegisterDomain(py::module_& m) {
                Check(e.StartLive());
                return 0;
              });
-           })
+           },
+           "Follows appends on a background C++ thread. Idempotent.")
       .def("stop_live",
            [](PyCompliance& c) {
              c.Run("StopLive", [&c](Compliance& e, EventStore&) {
@@ -328,7 +333,8 @@ void RegisterDomain(py::module_& m) {
                e.StopLive();
                return 0;
              });
-           })
+           },
+           "Stops following appends.")
       .def(
           "wait_for",
           [](PyCompliance& c, uint64_t position, double timeout) {
@@ -336,7 +342,9 @@ void RegisterDomain(py::module_& m) {
               return e.WaitFor(position, std::chrono::milliseconds(static_cast<int64_t>(timeout * 1000)));
             });
           },
-          py::arg("position"), py::arg("timeout"))
+          py::arg("position"), py::arg("timeout"),
+           "Blocks without the GIL until `position` is processed/folded or `timeout` seconds "
+           "pass; False on timeout.")
       .def(
           "on_must_stop",
           [](PyCompliance& c, py::object fn) {
@@ -354,21 +362,25 @@ void RegisterDomain(py::module_& m) {
           py::arg("callback"),
           "Calls callback(dict) on the folding thread for each StopOrder (None: stop calling).")
       .def_property_readonly("listener_error",
-                             [](PyCompliance& c) { return c.listener_error_; })
+                             [](PyCompliance& c) { return c.listener_error_; },
+           "The first exception the stop listener raised, or None.")
       .def("check_live",
            [](PyCompliance& c) {
              Status s = c.Run("live_status", [](Compliance& e, EventStore&) { return e.live_status(); });
              Check(s);
-           })
+           },
+           "Raises the live subscription's error, if it failed.")
       .def_property_readonly("position",
                              [](PyCompliance& c) {
                                return c.Run("position", [](Compliance& e, EventStore&) { return e.position(); });
-                             })
+                             },
+           "Log position the state/report reflects.")
       .def("now",
            [](PyCompliance& c) {
              TimePoint t = c.Run("Now", [](Compliance& e, EventStore&) { return e.Now(); });
              return ToDatetime(t);
-           })
+           },
+           "The engine clock's now.")
       .def(
           "decide",
           [](PyCompliance& c, const std::string& call_id, const std::vector<int>& tracks,
@@ -388,7 +400,9 @@ void RegisterDomain(py::module_& m) {
             });
             return GateDecisionDict(g);
           },
-          py::arg("call_id"), py::arg("tracks") = std::vector<int>{}, py::arg("at") = py::none())
+          py::arg("call_id"), py::arg("tracks") = std::vector<int>{}, py::arg("at") = py::none(),
+           "RecordingGate::Decide / DecideAt as a dict (allow, failing, must_stop, stop_rules, "
+           "position).")
       .def(
           "evaluate_call",
           [](PyCompliance& c, const std::string& call_id, py::object at) {
@@ -398,7 +412,8 @@ void RegisterDomain(py::module_& m) {
             });
             return CallVerdictsDict(v);
           },
-          py::arg("call_id"), py::arg("at") = py::none())
+          py::arg("call_id"), py::arg("at") = py::none(),
+           "CallCompliance::Evaluate(At) as a dict; NotFoundError for an unknown call.")
       .def(
           "evaluate_agent",
           [](PyCompliance& c, const std::string& agent_ref, py::object at) {
@@ -408,11 +423,14 @@ void RegisterDomain(py::module_& m) {
             });
             return AgentSummaryDict(a);
           },
-          py::arg("agent_ref"), py::arg("at") = py::none())
+          py::arg("agent_ref"), py::arg("at") = py::none(),
+           "AgentLedger::Evaluate(At) as a dict; NotFoundError for an unknown agent.")
       .def("call_count",
-           [](PyCompliance& c) { return c.Run("calls", [](Compliance& e, EventStore&) { return e.calls().size(); }); })
+           [](PyCompliance& c) { return c.Run("calls", [](Compliance& e, EventStore&) { return e.calls().size(); }); },
+           "Number of calls the engine knows.")
       .def("agent_count",
-           [](PyCompliance& c) { return c.Run("agents", [](Compliance& e, EventStore&) { return e.agents().size(); }); })
+           [](PyCompliance& c) { return c.Run("agents", [](Compliance& e, EventStore&) { return e.agents().size(); }); },
+           "Number of agents the engine knows.")
       .def(
           "recording_use",
           [](PyCompliance& c, py::object at) {
@@ -428,18 +446,21 @@ void RegisterDomain(py::module_& m) {
             d["rule"] = RuleVerdictDict(u.rule);
             return d;
           },
-          py::arg("at") = py::none())
+          py::arg("at") = py::none(),
+           "Compliance::RecordingUseAt as a dict (LC-PROP-2).")
       .def(
           "policy",
           [](PyCompliance& c, const std::string& registration_id) {
             Policy p = c.Run("PolicyFor", [&](Compliance& e, EventStore&) { return e.PolicyFor(registration_id); });
             return PolicyDict(p);
           },
-          py::arg("registration_id"))
+          py::arg("registration_id"),
+           "The policy of a registration's latest version as a dict (defaults when unknown).")
       .def("registrations",
            [](PyCompliance& c) {
              return c.Run("Registrations", [](Compliance& e, EventStore&) { return e.Registrations(); });
-           })
+           },
+           "Ids of every registration seen, in id order.")
       .def(
           "report",
           [](PyCompliance& c, py::object at, py::object from, py::object to, size_t max_examples,
@@ -456,7 +477,8 @@ void RegisterDomain(py::module_& m) {
           },
           py::arg("at") = py::none(), py::arg("from_time") = py::none(),
           py::arg("to_time") = py::none(), py::arg("max_examples") = 5,
-          py::arg("with_store") = true)
+          py::arg("with_store") = true,
+           "BuildReport over the engine (and the store when with_store) as a Report.")
       .def(
           "table",
           [](PyCompliance& c, const std::string& name, py::object at) {

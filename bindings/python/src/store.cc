@@ -263,13 +263,20 @@ void RegisterStore(py::module_& m) {
       m, "Subscription",
       "A running catch-up subscription (low level; see libconsent.Subscription).")
       .def("stop", &PySubscription::Stop, "Stops delivery and joins the thread. Idempotent.")
-      .def_property_readonly("is_live", &PySubscription::is_live)
-      .def_property_readonly("last_position", &PySubscription::last_position)
-      .def_property_readonly("callback_error", &PySubscription::callback_error)
+      .def_property_readonly("is_live", &PySubscription::is_live,
+           "True once catch-up reached the head.")
+      .def_property_readonly("last_position", &PySubscription::last_position,
+           "Last position processed (delivered or filtered out).")
+      .def_property_readonly("callback_error", &PySubscription::callback_error,
+           "The exception the Python callback raised, or None.")
       .def("check", &PySubscription::CheckStatus,
            "Raises the translated error when the subscription failed (a read error).")
-      .def("wait_for", &PySubscription::WaitFor, py::arg("position"), py::arg("timeout"))
-      .def("next_batch", &PySubscription::NextBatch, py::arg("timeout"), py::arg("max") = 4096);
+      .def("wait_for", &PySubscription::WaitFor, py::arg("position"), py::arg("timeout"),
+           "Blocks without the GIL until `position` is processed/folded or `timeout` seconds "
+           "pass; False on timeout.")
+      .def("next_batch", &PySubscription::NextBatch, py::arg("timeout"), py::arg("max") = 4096,
+           "Queue mode: serialized events waiting (up to `max`), after waiting up to `timeout` s "
+           "(negative: forever) for the first; [] on timeout, None once ended.");
 
   py::class_<PyStore>(m, "Store", "An open event store (low level; see libconsent.Store).")
       .def_static(
@@ -290,14 +297,18 @@ void RegisterStore(py::module_& m) {
           },
           py::arg("path"), py::kw_only(), py::arg("create_if_missing") = true,
           py::arg("error_if_exists") = false, py::arg("sync") = true,
-          py::arg("block_cache_bytes") = py::none())
+          py::arg("block_cache_bytes") = py::none(),
+           "Opens (or creates) the store at `path` (consent::EventStore::Open).")
       .def("close",
            [](PyStore& s) {
              py::gil_scoped_release release;
              s.handle()->Close();
-           })
-      .def_property_readonly("closed", [](const PyStore& s) { return s.handle()->closed(); })
-      .def_property_readonly("path", [](const PyStore& s) { return s.handle()->path(); })
+           },
+           "Stops dependents (subscriptions, live engines), then closes RocksDB. Idempotent.")
+      .def_property_readonly("closed", [](const PyStore& s) { return s.handle()->closed(); },
+           "True once close() was called.")
+      .def_property_readonly("path", [](const PyStore& s) { return s.handle()->path(); },
+           "The directory the store was opened at.")
       .def(
           "append",
           [](PyStore& s, const std::string& stream, int64_t expected_revision,
@@ -324,7 +335,9 @@ void RegisterStore(py::module_& m) {
             return AppendResultDict(r);
           },
           py::arg("stream"), py::arg("expected_revision"), py::arg("events"),
-          py::arg("sync") = py::none())
+          py::arg("sync") = py::none(),
+           "Appends serialized events to `stream` at `expected_revision`; returns the "
+           "AppendResult as a dict.")
       .def(
           "read_stream_batch",
           [](PyStore& s, const std::string& stream, int64_t from_revision, size_t max_count,
@@ -342,7 +355,8 @@ void RegisterStore(py::module_& m) {
             return ToBytesList(out);
           },
           py::arg("stream"), py::arg("from_revision"), py::arg("max_count"),
-          py::arg("backward") = false)
+          py::arg("backward") = false,
+           "Up to `max_count` serialized events of `stream` from `from_revision` (GIL released).")
       .def(
           "read_all_batch",
           [](PyStore& s, uint64_t from_position, uint64_t to_position, size_t max_count,
@@ -366,7 +380,9 @@ void RegisterStore(py::module_& m) {
           },
           py::arg("from_position"), py::arg("to_position"), py::arg("max_count"),
           py::arg("backward") = false, py::arg("categories") = std::vector<std::string>{},
-          py::arg("types") = std::vector<std::string>{})
+          py::arg("types") = std::vector<std::string>{},
+           "Up to `max_count` serialized events of the log in [from_position, to_position], "
+           "filtered (GIL released).")
       .def(
           "read_event",
           [](PyStore& s, uint64_t position) {
@@ -378,7 +394,8 @@ void RegisterStore(py::module_& m) {
             }
             return py::bytes(out);
           },
-          py::arg("position"))
+          py::arg("position"),
+           "The serialized event at `position`.")
       .def(
           "find_event",
           [](PyStore& s, const std::string& event_id) {
@@ -386,7 +403,8 @@ void RegisterStore(py::module_& m) {
             auto use = s.handle()->Acquire("FindEvent");
             return Unwrap(use->FindEvent(event_id));
           },
-          py::arg("event_id"))
+          py::arg("event_id"),
+           "Position of the event with this 16-byte id.")
       .def(
           "stream_revision",
           [](PyStore& s, const std::string& stream) {
@@ -394,13 +412,15 @@ void RegisterStore(py::module_& m) {
             auto use = s.handle()->Acquire("StreamRevision");
             return Unwrap(use->StreamRevision(stream));
           },
-          py::arg("stream"))
+          py::arg("stream"),
+           "Last revision of `stream`, -1 when it does not exist.")
       .def("head_position",
            [](PyStore& s) {
              py::gil_scoped_release release;
              auto use = s.handle()->Acquire("HeadPosition");
              return use->HeadPosition();
-           })
+           },
+           "Position of the last committed event (0 when empty).")
       .def(
           "verify",
           [](PyStore& s, uint64_t from, uint64_t to) {
@@ -417,7 +437,8 @@ void RegisterStore(py::module_& m) {
             d["chain_hash_hex"] = r.chain_hash_hex;
             return d;
           },
-          py::arg("from_position") = 1, py::arg("to_position") = 0)
+          py::arg("from_position") = 1, py::arg("to_position") = 0,
+           "Recomputes the hash chain over [from, to] (0: head); the VerifyReport as a dict.")
       .def("stats",
            [](PyStore& s) {
              StoreStats st;
@@ -435,7 +456,8 @@ void RegisterStore(py::module_& m) {
              d["head_hash_hex"] = st.head_hash_hex;
              d["approximate_bytes"] = st.approximate_bytes;
              return d;
-           })
+           },
+           "Store figures as a dict (path, store_id, head_position, ...).")
       .def(
           "subscribe",
           [](PyStore& s, uint64_t from_position, std::vector<std::string> categories,
@@ -462,7 +484,9 @@ void RegisterStore(py::module_& m) {
           },
           py::arg("from_position"), py::arg("categories"), py::arg("types"),
           py::arg("batch_size"), py::arg("callback"), py::arg("decode"),
-          py::arg("queue_size") = 4096);
+          py::arg("queue_size") = 4096,
+           "Starts a catch-up subscription delivering to `callback` (or to a queue when None); "
+           "events are decoded with `decode`.");
 }
 
 std::shared_ptr<StoreHandle> HandleOf(py::handle store) {

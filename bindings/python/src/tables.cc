@@ -531,7 +531,8 @@ void RegisterTables(py::module_& m) {
   m.attr("TABLES") = py::cast(TableNames());
   py::class_<CallRowsForBench>(m, "_CallRowsForBench",
                                "Benchmark hook: evaluated calls held in C++ memory.")
-      .def_property_readonly("size", &CallRowsForBench::size)
+      .def_property_readonly("size", &CallRowsForBench::size,
+           "Number of evaluated calls held.")
       .def("columns", &CallRowsForBench::BuildColumns, py::arg("total"),
            "Columns of the calls table for `total` rows cycling over the held ones.");
 }
