@@ -75,6 +75,11 @@ def test_verdicts_and_violations_match_the_report_per_rule(demo):
     call_rules = {r["rule_id"]: r for r in report.to_dict()["rules"] if r["attaches_to"] == "call"}
     assert isinstance(verdicts["rule_id"].dtype, pd.CategoricalDtype)
     assert list(verdicts["verdict"].cat.categories) == list(VERDICTS)
+    assert isinstance(verdicts["detail"].dtype, pd.CategoricalDtype)
+    first = verdicts.iloc[0]
+    v = c.calls.evaluate(first["call_id"]).rule(first["rule_id"])
+    assert (first["verdict"], first["detail"]) == (v.verdict, v.detail or np.nan) or \
+        (first["verdict"] == v.verdict and v.detail == "" and pd.isna(first["detail"]))
     counts = verdicts.groupby(["rule_id", "verdict"], observed=False).size().unstack(fill_value=0)
     for rule_id, tally in call_rules.items():
         if rule_id not in counts.index:

@@ -223,6 +223,8 @@ TableData BuildVerdicts(const Compliance& c, const EventStore&, TimePoint at) {
   t.Cat("call_id", [](const CallRule& r) -> std::string_view { return r.call->call_id; });
   t.Cat("rule_id", [](const CallRule& r) -> std::string_view { return r.rule->rule_id; });
   t.Cat("verdict", [](const CallRule& r) { return Verdict_(r.rule->verdict); }, VerdictCategories());
+  // A few hundred distinct sentences over hundreds of thousands of rows: a category.
+  t.Cat("detail", [](const CallRule& r) -> std::string_view { return r.rule->detail; });
   t.Int("evidence_count", [](const CallRule& r) { return I(r.rule->evidence.size()); });
   t.Int("first_evidence", [](const CallRule& r) {
     return r.rule->evidence.empty() ? int64_t{0} : I(r.rule->evidence.front());
