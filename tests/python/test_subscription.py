@@ -65,10 +65,10 @@ def test_iterator_mode_with_filters_and_idle_timeout(store, now):
     notes(store, 5, now, stream="note-1")
     notes(store, 5, now, stream="other-1")
     with store.subscribe(from_position=3, categories=["note"]) as sub:
-        got = [e.position for e in sub.events(idle_timeout=0.5)]
+        got = [e.position for e in sub.events(idle_timeout=2.0)]
         assert got == [3, 4, 5]
         notes(store, 2, now, stream="note-1")
-        got = [e.position for e in sub.events(idle_timeout=0.5)]
+        got = [e.position for e in sub.events(idle_timeout=2.0)]
         assert got == [11, 12]
 
 
