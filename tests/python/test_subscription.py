@@ -154,3 +154,28 @@ def test_dropping_the_last_reference_inside_the_callback_is_safe(store, now):
     assert seen == [1, 2, 3]
     notes(store, 5, now)  # the store still works
     assert store.head_position == 25
+
+
+def test_a_callback_may_read_the_store(store, now):
+    notes(store, 10, now)
+    texts = []
+
+    def on_event(e):  # re-entering the store from the subscription thread
+        texts.append(store.read_event(e.position).annotation_added.text)
+
+    with store.subscribe(on_event) as sub:
+        assert sub.wait_for(10)
+    assert texts == [str(i) for i in range(10)]
+
+
+def test_closing_a_store_stops_a_live_compliance_engine(tmp_path, now):
+    store = libconsent.open(tmp_path / "s", sync=False)
+    c = libconsent.Compliance(store, persist=False)
+    c.start_live()
+    s = libconsent.simulate_day(store, calls=20, agents=12)
+    assert c.wait_for(s.last_position, timeout=30)
+    store.close()
+    with pytest.raises(libconsent.PreconditionError):
+        c.gate.decide("x")
+    with libconsent.open(tmp_path / "s") as again:  # the lock was released
+        assert again.head_position == s.last_position
