@@ -52,10 +52,12 @@ test: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
 	@$(MAKE) --no-print-directory test-python BUILD=$(BUILD)
 
+# The Python suite imports the package CMake assembled in $(BUILD)/python; it also checks that
+# `pip install .` works in a fresh venv (reusing $(BUILD), see setup.py).
 test-python:
 	@if ls tests/python/test_*.py >/dev/null 2>&1 && [ -d $(BUILD)/python/libconsent ]; then \
 	  PYTHONPATH=$(CURDIR)/$(BUILD)/python CONSENT_BUILD_DIR=$(CURDIR)/$(BUILD) \
-	    $(PYTHON) -m pytest -q tests/python; \
+	    $(PYTHON) -m pytest -q -p no:cacheprovider tests/python; \
 	else echo "pytest: no Python tests or bindings built yet"; fi
 
 demo: build
@@ -63,9 +65,10 @@ demo: build
 
 bench: deps
 	cmake -S . -B $(BUILD)-bench -G Ninja -DCMAKE_BUILD_TYPE=Release -DLIBCONSENT_BUILD_TESTS=OFF \
-	  -DLIBCONSENT_BUILD_PYTHON=OFF -DLIBCONSENT_BUILD_EXAMPLES=OFF $(CMAKE_ARGS)
+	  -DLIBCONSENT_BUILD_PYTHON=ON -DPython3_EXECUTABLE=$(PYTHON) -DLIBCONSENT_BUILD_EXAMPLES=OFF $(CMAKE_ARGS)
 	cmake --build $(BUILD)-bench -j $(JOBS)
 	@for b in $(BUILD)-bench/bench/bench_*; do [ -x "$$b" ] && { echo "== $$b"; "$$b" || exit 1; }; done
+	@for b in bench/bench_python*.py; do echo "== $$b"; PYTHONPATH=$(CURDIR)/$(BUILD)-bench/python $(PYTHON) "$$b" || exit 1; done
 
 install: build
 	cmake --install $(BUILD) --prefix $(PREFIX)

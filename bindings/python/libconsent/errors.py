@@ -1,0 +1,249 @@
+"""The exceptions libconsent raises: one tree, rooted at :class:`ConsentError`.
+
+Every failure of the C++ library is a ``consent::Status`` with a canonical code; the binding
+has exactly one translator (``bindings/python/src/errors.cc``) that calls :func:`from_status`
+to turn it into the class below for its code. What a caller branches on is typed data on the
+exception, never parsed from the message:
+
+==============================  ====================  =======================================
+class                           status code           built-in base / meaning
+==============================  ====================  =======================================
+:class:`CancelledError`         CANCELLED (1)         the operation was cancelled
+:class:`UnknownError`           UNKNOWN (2)           an error without a better code
+:class:`InvalidEventError`      INVALID_ARGUMENT (3)  ``ValueError``: malformed input, fix it
+:class:`DeadlineExceededError`  DEADLINE_EXCEEDED (4) ``TimeoutError``
+:class:`NotFoundError`          NOT_FOUND (5)         ``LookupError``: no such stream/call/...
+:class:`AlreadyExistsError`     ALREADY_EXISTS (6)    an event id reused for other content
+:class:`PermissionDeniedError`  PERMISSION_DENIED (7) access refused (LC-ACC-1); ``.rule_id``
+:class:`ResourceExhaustedError` RESOURCE_EXHAUSTED(8)
+:class:`PreconditionError`      FAILED_PRECONDITION(9) the fact contradicts the log
+:class:`ConcurrencyError`       ABORTED (10)          stale expected revision; re-read, retry
+:class:`OutOfRangeError`        OUT_OF_RANGE (11)     ``IndexError``
+:class:`UnimplementedError`     UNIMPLEMENTED (12)    ``NotImplementedError``
+:class:`InternalError`          INTERNAL (13)         a bug or an unexpected storage state
+:class:`StorageError`           UNAVAILABLE (14)      ``OSError``: I/O failed, retrying may help
+:class:`CorruptionError`        DATA_LOSS (15)        a stored event is corrupt or tampered with
+:class:`UnauthenticatedError`   UNAUTHENTICATED (16)
+==============================  ====================  =======================================
+
+Every exception carries ``.code`` (a :class:`StatusCode`), ``.message`` and the context the
+C++ library set, each ``None`` when not set: ``.stream``, ``.field`` (a proto path such as
+``"occur_time"`` or ``"tracks[1]"``), ``.position``, ``.index``, ``.rule_id``, and
+``.expected`` / ``.actual`` (revisions, on :class:`ConcurrencyError`).
+
+Example::
+
+    try:
+        ledger.pause_recording(call_id="c-9", recording_id="r-2", tracks=["TRACK_CALLER"],
+                               occur_time=now)
+    except libconsent.PreconditionError as e:
+        print(e.field)          # "recording_id"; nothing was appended
+"""
+
+from __future__ import annotations
+
+import enum
+from typing import Dict, Optional, Type
+
+__all__ = [
+    "StatusCode", "ConsentError", "CancelledError", "UnknownError", "InvalidEventError",
+    "InvalidArgumentError", "DeadlineExceededError", "NotFoundError", "AlreadyExistsError",
+    "PermissionDeniedError", "ResourceExhaustedError", "PreconditionError", "ConcurrencyError",
+    "OutOfRangeError", "UnimplementedError", "InternalError", "StorageError", "CorruptionError",
+    "UnauthenticatedError", "ERROR_CLASSES", "from_status",
+]
+
+
+class StatusCode(enum.IntEnum):
+    """consent::StatusCode: abseil's canonical codes, with their numbers."""
+
+    OK = 0
+    CANCELLED = 1
+    UNKNOWN = 2
+    INVALID_ARGUMENT = 3
+    DEADLINE_EXCEEDED = 4
+    NOT_FOUND = 5
+    ALREADY_EXISTS = 6
+    PERMISSION_DENIED = 7
+    RESOURCE_EXHAUSTED = 8
+    FAILED_PRECONDITION = 9
+    ABORTED = 10
+    OUT_OF_RANGE = 11
+    UNIMPLEMENTED = 12
+    INTERNAL = 13
+    UNAVAILABLE = 14
+    DATA_LOSS = 15
+    UNAUTHENTICATED = 16
+
+
+class ConsentError(Exception):
+    """Root of every libconsent error.
+
+    Attributes:
+        code: the :class:`StatusCode` of the C++ status.
+        message: the C++ message, leading with the operation and its subject.
+        stream, field, rule_id: strings, or ``None`` when the library did not set them.
+        position, index: integers, or ``None``.
+        expected, actual: expected and actual stream revisions (``ConcurrencyError``), or None.
+    """
+
+    code: StatusCode = StatusCode.UNKNOWN
+
+    def __init__(self, message: str = "", *, code: Optional[int] = None,
+                 stream: Optional[str] = None, field: Optional[str] = None,
+                 rule_id: Optional[str] = None, position: Optional[int] = None,
+                 index: Optional[int] = None, expected: Optional[int] = None,
+                 actual: Optional[int] = None) -> None:
+        super().__init__(message)
+        if code is not None:
+            self.code = StatusCode(code)
+        self.message = message
+        self.stream = stream
+        self.field = field
+        self.rule_id = rule_id
+        self.position = position
+        self.index = index
+        self.expected = expected
+        self.actual = actual
+
+    def __str__(self) -> str:
+        return f"{self.code.name}: {self.message}"
+
+    def __reduce__(self):  # picklable with its context (multiprocessing)
+        return (_rebuild, (type(self), self.message, self.__dict__.copy()))
+
+
+def _rebuild(cls, message, state):
+    e = cls(message)
+    e.__dict__.update(state)
+    return e
+
+
+class CancelledError(ConsentError):
+    """The operation was cancelled (CANCELLED)."""
+    code = StatusCode.CANCELLED
+
+
+class UnknownError(ConsentError):
+    """An error the library could not classify (UNKNOWN)."""
+    code = StatusCode.UNKNOWN
+
+
+class InvalidEventError(ConsentError, ValueError):
+    """Malformed input: fix the request (INVALID_ARGUMENT). ``.field`` names the field,
+    ``.index`` the offending event of a batch. Nothing was written."""
+    code = StatusCode.INVALID_ARGUMENT
+
+
+#: Alias: INVALID_ARGUMENT also covers arguments that are not events.
+InvalidArgumentError = InvalidEventError
+
+
+class DeadlineExceededError(ConsentError, TimeoutError):
+    """A deadline passed before the operation completed (DEADLINE_EXCEEDED)."""
+    code = StatusCode.DEADLINE_EXCEEDED
+
+
+class NotFoundError(ConsentError, LookupError):
+    """The named stream, call, agent, event or store does not exist (NOT_FOUND)."""
+    code = StatusCode.NOT_FOUND
+
+
+class AlreadyExistsError(ConsentError):
+    """An event id already recorded with other content or in another stream, or a store that
+    already exists when ``error_if_exists`` was asked (ALREADY_EXISTS)."""
+    code = StatusCode.ALREADY_EXISTS
+
+
+class PermissionDeniedError(ConsentError):
+    """Access refused at the door (PERMISSION_DENIED): ``.rule_id`` is the rule (LC-ACC-1),
+    ``.position`` the position of the AccessRefused event recorded instead, ``.field`` what
+    failed ("role", "purpose", "call_id")."""
+    code = StatusCode.PERMISSION_DENIED
+
+
+class ResourceExhaustedError(ConsentError):
+    """A limit was reached (RESOURCE_EXHAUSTED)."""
+    code = StatusCode.RESOURCE_EXHAUSTED
+
+
+class PreconditionError(ConsentError):
+    """The fact contradicts the log (FAILED_PRECONDITION): an unknown call or recording, a
+    second CallEnded, a pause of a recording that is not running; also a closed store, or a
+    directory that is not a libconsent store. ``.position`` may name the contradicted fact.
+    Nothing was written."""
+    code = StatusCode.FAILED_PRECONDITION
+
+
+class ConcurrencyError(ConsentError):
+    """The stream moved on (ABORTED): ``.expected`` is the revision the caller expected,
+    ``.actual`` the stream's real last revision (-1: no stream). Re-read, decide, append
+    again. Nothing was written."""
+    code = StatusCode.ABORTED
+
+
+class OutOfRangeError(ConsentError, IndexError):
+    """A position or revision outside the valid range (OUT_OF_RANGE)."""
+    code = StatusCode.OUT_OF_RANGE
+
+
+class UnimplementedError(ConsentError, NotImplementedError):
+    """Not supported (UNIMPLEMENTED), e.g. Ledger.record of a payload type it does not
+    record yet."""
+    code = StatusCode.UNIMPLEMENTED
+
+
+class InternalError(ConsentError):
+    """An internal error of the library or of RocksDB (INTERNAL)."""
+    code = StatusCode.INTERNAL
+
+
+class StorageError(ConsentError, OSError):
+    """Storage I/O failed or the store is locked by another process (UNAVAILABLE); retrying
+    may help."""
+    code = StatusCode.UNAVAILABLE
+
+
+class CorruptionError(ConsentError):
+    """A stored event is corrupt, missing or tampered with (DATA_LOSS); ``.position`` is the
+    first bad position."""
+    code = StatusCode.DATA_LOSS
+
+
+class UnauthenticatedError(ConsentError):
+    """The caller is not authenticated (UNAUTHENTICATED)."""
+    code = StatusCode.UNAUTHENTICATED
+
+
+#: The whole table: status code -> exception class.
+ERROR_CLASSES: Dict[StatusCode, Type[ConsentError]] = {
+    StatusCode.CANCELLED: CancelledError,
+    StatusCode.UNKNOWN: UnknownError,
+    StatusCode.INVALID_ARGUMENT: InvalidEventError,
+    StatusCode.DEADLINE_EXCEEDED: DeadlineExceededError,
+    StatusCode.NOT_FOUND: NotFoundError,
+    StatusCode.ALREADY_EXISTS: AlreadyExistsError,
+    StatusCode.PERMISSION_DENIED: PermissionDeniedError,
+    StatusCode.RESOURCE_EXHAUSTED: ResourceExhaustedError,
+    StatusCode.FAILED_PRECONDITION: PreconditionError,
+    StatusCode.ABORTED: ConcurrencyError,
+    StatusCode.OUT_OF_RANGE: OutOfRangeError,
+    StatusCode.UNIMPLEMENTED: UnimplementedError,
+    StatusCode.INTERNAL: InternalError,
+    StatusCode.UNAVAILABLE: StorageError,
+    StatusCode.DATA_LOSS: CorruptionError,
+    StatusCode.UNAUTHENTICATED: UnauthenticatedError,
+}
+
+
+def from_status(code: int, message: str, **context: Optional[object]) -> ConsentError:
+    """The exception for a consent::Status (called by the binding's translator).
+
+    Unknown codes give :class:`UnknownError` with that code kept in the message.
+    """
+    try:
+        status = StatusCode(code)
+        cls = ERROR_CLASSES[status]
+    except (ValueError, KeyError):
+        return UnknownError(f"status code {code}: {message}", **context)  # type: ignore[arg-type]
+    return cls(message, code=status, **context)  # type: ignore[arg-type]

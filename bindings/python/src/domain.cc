@@ -1,0 +1,572 @@
+// libconsent._core.Ledger, Compliance, Report and simulate_day: the domain facade, the
+// projections and the audit report. Results cross as dicts (times as aware UTC datetimes);
+// the Python package turns them into documented dataclasses.
+
+#include <pybind11/stl.h>
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common.h"
+#include "consent/compliance.h"
+#include "consent/ledger.h"
+#include "consent/report.h"
+#include "consent/simulator.h"
+#include "tables.h"
+
+namespace consent::python {
+namespace {
+
+std::optional<TimePoint> OptTime(const py::object& t) {
+  if (t.is_none()) return std::nullopt;
+  return FromDatetime(t);
+}
+
+py::object OptDatetime(const std::optional<TimePoint>& t) {
+  return t ? ToDatetime(*t) : py::object(py::none());
+}
+
+py::dict RuleVerdictDict(const RuleVerdict& r) {
+  py::dict d;
+  d["rule_id"] = r.rule_id;
+  d["verdict"] = std::string(VerdictName(r.verdict));
+  d["detail"] = r.detail;
+  d["evidence"] = r.evidence;
+  return d;
+}
+
+py::list RuleVerdictList(const std::vector<RuleVerdict>& rules) {
+  py::list out;
+  for (const RuleVerdict& r : rules) out.append(RuleVerdictDict(r));
+  return out;
+}
+
+py::dict GateDecisionDict(const GateDecision& g) {
+  py::dict d;
+  d["allow"] = g.allow;
+  d["failing"] = RuleVerdictList(g.failing);
+  d["must_stop"] = g.must_stop;
+  d["stop_rules"] = g.stop_rules;
+  d["position"] = g.position;
+  return d;
+}
+
+py::dict CallVerdictsDict(const CallVerdicts& c) {
+  py::dict d;
+  d["call_id"] = c.call_id;
+  d["agent_ref"] = c.agent_ref;
+  d["line_id"] = c.line_id;
+  d["queue_id"] = c.queue_id;
+  d["site_id"] = c.site_id;
+  d["registration_id"] = c.registration_id;
+  d["started"] = ToDatetime(c.started);
+  d["ended"] = OptDatetime(c.ended);
+  d["recorded"] = c.recorded;
+  d["private_call"] = c.private_call;
+  py::list objections;
+  for (const ObjectionSummary& o : c.objections) {
+    py::dict od;
+    od["objection_id"] = o.objection_id;
+    od["party"] = static_cast<int>(o.party);
+    od["raised"] = ToDatetime(o.raised);
+    od["capture_running"] = o.capture_running;
+    od["pause_latency_ms"] = o.pause_latency_ms;
+    od["honoured"] = o.honoured;
+    od["withdrawn"] = o.withdrawn;
+    od["overruled"] = o.overruled;
+    od["inherited"] = o.inherited;
+    od["verdict"] = std::string(VerdictName(o.verdict));
+    objections.append(od);
+  }
+  d["objections"] = objections;
+  d["rules"] = RuleVerdictList(c.rules);
+  d["position"] = c.position;
+  d["overall"] = std::string(VerdictName(c.Overall()));
+  return d;
+}
+
+py::dict AgentSummaryDict(const AgentSummary& a) {
+  py::dict d;
+  d["agent_ref"] = a.agent_ref;
+  d["team_id"] = a.team_id;
+  d["site_id"] = a.site_id;
+  d["provisioned"] = a.provisioned;
+  d["is_protected"] = a.is_protected;
+  d["protection_means"] = a.protection_means;
+  d["informed"] = a.informed;
+  d["objection_active"] = a.objection_active;
+  d["handled_calls"] = a.handled_calls;
+  d["recorded_calls"] = a.recorded_calls;
+  d["recorded_share_bp"] = a.recorded_share_bp;
+  d["over_warn_share"] = a.over_warn_share;
+  d["over_max_share"] = a.over_max_share;
+  d["accesses"] = a.accesses;
+  d["accesses_refused"] = a.accesses_refused;
+  d["accesses_unlawful"] = a.accesses_unlawful;
+  d["rules"] = RuleVerdictList(a.rules);
+  return d;
+}
+
+py::dict PolicyDict(const Policy& p) {
+  py::dict d;
+  d["pause_budget_ms"] = p.pause_budget.count();
+  d["purge_after_objection_h"] = p.purge_after_objection.count();
+  d["purge_after_private_h"] = p.purge_after_private.count();
+  d["hold_review_h"] = p.hold_review.count();
+  d["hold_release_grace_h"] = p.hold_release_grace.count();
+  d["probe_max_age_h"] = p.probe_max_age.count();
+  d["max_share_bp"] = p.max_share_bp;
+  d["warn_share_bp"] = p.warn_share_bp;
+  d["sampling_window_h"] = p.sampling_window.count();
+  d["min_use_share_bp"] = p.min_use_share_bp;
+  d["analysis_free_text_max_chars"] = p.analysis_free_text_max_chars;
+  d["recording_retention_months"] = p.recording_retention_months;
+  d["analysis_retention_months"] = p.analysis_retention_months;
+  d["dsr_deadline_months"] = p.dsr_deadline_months;
+  d["dsr_extension_months"] = p.dsr_extension_months;
+  d["description"] = p.Describe();
+  return d;
+}
+
+// ---- Ledger --------------------------------------------------------------------------------------
+
+class PyLedger : public Dependent {
+ public:
+  explicit PyLedger(std::shared_ptr<StoreHandle> handle) : handle_(std::move(handle)) {}
+  void Init(LedgerOptions options) {
+    auto use = handle_->Acquire("Ledger");
+    ledger_ = Unwrap(Ledger::Create(use.get(), options));
+  }
+  void StopThreads() override {}
+  void Release() override { ledger_.reset(); }
+
+  py::dict Record(const std::string& bytes, std::optional<bool> sync) {
+    Event event;
+    if (!event.ParseFromString(bytes)) ThrowInvalid("Record: not a consent.v1.Event", "event");
+    Recorded r;
+    {
+      py::gil_scoped_release release;
+      auto use = handle_->Acquire("Record");
+      r = Unwrap(ledger_->Record(std::move(event), sync));
+    }
+    py::dict d;
+    d["stream"] = r.stream;
+    d["position"] = r.position;
+    d["revision"] = r.revision;
+    d["event_id"] = py::bytes(r.event_id);
+    d["deduplicated"] = r.deduplicated;
+    return d;
+  }
+
+ private:
+  std::shared_ptr<StoreHandle> handle_;
+  std::unique_ptr<Ledger> ledger_;
+};
+
+// ---- Compliance --------------------------------------------------------------------------------
+
+class PyCompliance : public Dependent {
+ public:
+  explicit PyCompliance(std::shared_ptr<StoreHandle> handle) : handle_(std::move(handle)) {}
+
+  // The engine may be folding on its live thread, and a stop listener there waits for the
+  // GIL: drop the engine without the GIL, and the Python objects with it.
+  ~PyCompliance() override {
+    if (PyGILState_Check() != 0) {
+      py::gil_scoped_release release;
+      DropEngine();
+    } else {
+      DropEngine();
+      py::gil_scoped_acquire gil;
+      listener_ = py::object();
+      listener_error_ = py::object();
+    }
+  }
+  void DropEngine() {
+    std::lock_guard<std::mutex> lock(live_mu_);
+    engine_.reset();
+  }
+
+  // Called on the folding thread (live subscription, or a CatchUp caller without the GIL).
+  void DeliverStop(const StopOrder& s) {
+    py::gil_scoped_acquire gil;
+    if (!listener_ || listener_.is_none() || !listener_error_.is_none()) return;
+    try {
+      py::dict d;
+      d["call_id"] = s.call_id;
+      d["recording_ids"] = s.recording_ids;
+      d["rule_id"] = s.rule_id;
+      d["reason"] = s.reason;
+      d["position"] = s.position;
+      d["deadline"] = ToDatetime(s.deadline);
+      listener_(d);
+    } catch (py::error_already_set& err) {
+      // Folding goes on (the engine must not lose events); the first error is kept and
+      // raised to the caller by check_listener().
+      listener_error_ = err.value();
+    }
+  }
+
+  // GIL held (guards listener_ and listener_error_).
+  py::object listener_ = py::none();
+  py::object listener_error_ = py::none();
+
+  void Init(ComplianceOptions options) {
+    auto use = handle_->Acquire("Compliance");
+    engine_ = Unwrap(Compliance::Open(use.get(), std::move(options)));
+  }
+  void StopThreads() override {
+    std::lock_guard<std::mutex> lock(live_mu_);
+    if (engine_) engine_->StopLive();
+  }
+  void Release() override { engine_.reset(); }
+
+  // Runs `fn(engine, store)` without the GIL, under the store's shared lock.
+  template <typename Fn>
+  auto Run(const char* op, Fn&& fn) {
+    py::gil_scoped_release release;
+    auto use = handle_->Acquire(op);
+    return fn(*engine_, *use);
+  }
+
+  std::mutex live_mu_;  // StartLive/StopLive vs. closing
+  std::shared_ptr<StoreHandle> handle_;
+  std::unique_ptr<Compliance> engine_;
+};
+
+class PyReport {
+ public:
+  explicit PyReport(AuditReport r) : report_(std::move(r)) {}
+  std::string Format(const std::string& format, bool color) const {
+    ReportFormat f;
+    if (format == "table") {
+      f = ReportFormat::kTable;
+    } else if (format == "json") {
+      f = ReportFormat::kJson;
+    } else if (format == "csv") {
+      f = ReportFormat::kCsv;
+    } else {
+      ThrowInvalid("Report.format: unknown format \"" + format + "\" (table, json or csv)",
+                   "format");
+    }
+    FormatOptions o;
+    o.color = color;
+    return FormatReport(report_, f, o);
+  }
+  const AuditReport& report() const { return report_; }
+
+ private:
+  AuditReport report_;
+};
+
+}  // namespace
+
+void RegisterDomain(py::module_& m) {
+  py::class_<PyLedger, std::shared_ptr<PyLedger>>(m, "Ledger",
+                                                  "Low-level Ledger; see libconsent.Ledger.")
+      .def(py::init([](py::handle store, int max_conflict_retries, size_t state_cache_entries) {
+             auto handle = HandleOf(store);
+             auto ledger = std::make_shared<PyLedger>(handle);
+             LedgerOptions o;
+             o.max_conflict_retries = max_conflict_retries;
+             o.state_cache_entries = state_cache_entries;
+             py::gil_scoped_release release;
+             ledger->Init(o);
+             handle->AddDependent(ledger);
+             return ledger;
+           }),
+           py::arg("store"), py::kw_only(), py::arg("max_conflict_retries") = 8,
+           py::arg("state_cache_entries") = 65536)
+      .def("record", &PyLedger::Record, py::arg("event"), py::arg("sync") = py::none(),
+           "Records one serialized consent.v1.Event through Ledger::Record.");
+
+  py::class_<PyReport>(m, "Report", "An AuditReport (low level; see libconsent.Report).")
+      .def("format", &PyReport::Format, py::arg("format") = "table", py::arg("color") = false)
+      .def_property_readonly("position", [](const PyReport& r) { return r.report().position; },
+           "Log position the state/report reflects.")
+      .def_property_readonly("at", [](const PyReport& r) { return ToDatetime(r.report().at); },
+           "Evaluation time of the report.");
+
+  py::class_<PyCompliance, std::shared_ptr<PyCompliance>>(
+      m, "Compliance", "Low-level compliance engine; see libconsent.Compliance.")
+      .def(py::init([](py::handle store, py::object at, bool persist, uint64_t to_position,
+                       size_t commit_every) {
+             auto handle = HandleOf(store);
+             ComplianceOptions o;
+             if (auto fixed = OptTime(at)) o.clock = [t = *fixed] { return t; };
+             o.persist = persist;
+             o.to_position = to_position;
+             if (commit_every == 0) ThrowInvalid("Compliance: commit_every must be >= 1", "commit_every");
+             o.commit_every = commit_every;
+             auto c = std::make_shared<PyCompliance>(handle);
+             py::gil_scoped_release release;
+             c->Init(std::move(o));
+             handle->AddDependent(c);
+             return c;
+           }),
+           py::arg("store"), py::kw_only(), py::arg("at") = py::none(), py::arg("persist") = true,
+           py::arg("to_position") = 0, py::arg("commit_every") = 50000)
+      .def("catch_up",
+           [](PyCompliance& c) {
+             return c.Run("CatchUp", [](Compliance& e, EventStore&) { return Unwrap(e.CatchUp()); });
+           },
+           "Folds every event after position up to the head (GIL released); returns how many.")
+      .def("rebuild",
+           [](PyCompliance& c) {
+             return c.Run("Rebuild", [](Compliance& e, EventStore&) { return Unwrap(e.Rebuild()); });
+           },
+           "Discards all state and folds again from position 1; returns how many.")
+      .def("start_live",
+           [](PyCompliance& c) {
+             c.Run("StartLive", [&c](Compliance& e, EventStore&) {
+               std::lock_guard<std::mutex> lock(c.live_mu_);
+               Check(e.StartLive());
+               return 0;
+             });
+           },
+           "Follows appends on a background C++ thread. Idempotent.")
+      .def("stop_live",
+           [](PyCompliance& c) {
+             c.Run("StopLive", [&c](Compliance& e, EventStore&) {
+               std::lock_guard<std::mutex> lock(c.live_mu_);
+               e.StopLive();
+               return 0;
+             });
+           },
+           "Stops following appends.")
+      .def(
+          "wait_for",
+          [](PyCompliance& c, uint64_t position, double timeout) {
+            return c.Run("WaitFor", [&](Compliance& e, EventStore&) {
+              return e.WaitFor(position, std::chrono::milliseconds(static_cast<int64_t>(timeout * 1000)));
+            });
+          },
+          py::arg("position"), py::arg("timeout"),
+           "Blocks without the GIL until `position` is processed/folded or `timeout` seconds "
+           "pass; False on timeout.")
+      .def(
+          "on_must_stop",
+          [](PyCompliance& c, py::object fn) {
+            if (!fn.is_none() && PyCallable_Check(fn.ptr()) == 0) {
+              ThrowInvalid("OnMustStop: the listener is not callable", "callback");
+            }
+            c.listener_ = fn;
+            c.listener_error_ = py::none();
+            PyCompliance* self = &c;
+            c.Run("OnMustStop", [self](Compliance& e, EventStore&) {
+              e.gate().OnMustStop([self](const StopOrder& s) { self->DeliverStop(s); });
+              return 0;
+            });
+          },
+          py::arg("callback"),
+          "Calls callback(dict) on the folding thread for each StopOrder (None: stop calling).")
+      .def_property_readonly("listener_error",
+                             [](PyCompliance& c) { return c.listener_error_; },
+           "The first exception the stop listener raised, or None.")
+      .def("check_live",
+           [](PyCompliance& c) {
+             Status s = c.Run("live_status", [](Compliance& e, EventStore&) { return e.live_status(); });
+             Check(s);
+           },
+           "Raises the live subscription's error, if it failed.")
+      .def_property_readonly("position",
+                             [](PyCompliance& c) {
+                               return c.Run("position", [](Compliance& e, EventStore&) { return e.position(); });
+                             },
+           "Log position the state/report reflects.")
+      .def("now",
+           [](PyCompliance& c) {
+             TimePoint t = c.Run("Now", [](Compliance& e, EventStore&) { return e.Now(); });
+             return ToDatetime(t);
+           },
+           "The engine clock's now.")
+      .def(
+          "decide",
+          [](PyCompliance& c, const std::string& call_id, const std::vector<int>& tracks,
+             py::object at) {
+            std::vector<v1::Track> ts;
+            for (size_t i = 0; i < tracks.size(); ++i) {
+              if (!v1::Track_IsValid(tracks[i]) || tracks[i] == v1::TRACK_UNSPECIFIED) {
+                ThrowInvalid("Decide(call \"" + call_id + "\"): invalid track " +
+                                 std::to_string(tracks[i]),
+                             "tracks[" + std::to_string(i) + "]");
+              }
+              ts.push_back(static_cast<v1::Track>(tracks[i]));
+            }
+            const std::optional<TimePoint> when = OptTime(at);
+            GateDecision g = c.Run("Decide", [&](Compliance& e, EventStore&) {
+              return when ? e.gate().DecideAt(call_id, ts, *when) : e.gate().Decide(call_id, ts);
+            });
+            return GateDecisionDict(g);
+          },
+          py::arg("call_id"), py::arg("tracks") = std::vector<int>{}, py::arg("at") = py::none(),
+           "RecordingGate::Decide / DecideAt as a dict (allow, failing, must_stop, stop_rules, "
+           "position).")
+      .def(
+          "evaluate_call",
+          [](PyCompliance& c, const std::string& call_id, py::object at) {
+            const std::optional<TimePoint> when = OptTime(at);
+            CallVerdicts v = c.Run("EvaluateCall", [&](Compliance& e, EventStore&) {
+              return Unwrap(when ? e.calls().EvaluateAt(call_id, *when) : e.calls().Evaluate(call_id));
+            });
+            return CallVerdictsDict(v);
+          },
+          py::arg("call_id"), py::arg("at") = py::none(),
+           "CallCompliance::Evaluate(At) as a dict; NotFoundError for an unknown call.")
+      .def(
+          "evaluate_agent",
+          [](PyCompliance& c, const std::string& agent_ref, py::object at) {
+            const std::optional<TimePoint> when = OptTime(at);
+            AgentSummary a = c.Run("EvaluateAgent", [&](Compliance& e, EventStore&) {
+              return Unwrap(when ? e.agents().EvaluateAt(agent_ref, *when) : e.agents().Evaluate(agent_ref));
+            });
+            return AgentSummaryDict(a);
+          },
+          py::arg("agent_ref"), py::arg("at") = py::none(),
+           "AgentLedger::Evaluate(At) as a dict; NotFoundError for an unknown agent.")
+      .def("call_count",
+           [](PyCompliance& c) { return c.Run("calls", [](Compliance& e, EventStore&) { return e.calls().size(); }); },
+           "Number of calls the engine knows.")
+      .def("agent_count",
+           [](PyCompliance& c) { return c.Run("agents", [](Compliance& e, EventStore&) { return e.agents().size(); }); },
+           "Number of agents the engine knows.")
+      .def(
+          "recording_use",
+          [](PyCompliance& c, py::object at) {
+            const std::optional<TimePoint> when = OptTime(at);
+            RecordingUse u = c.Run("RecordingUse", [&](Compliance& e, EventStore&) {
+              return e.RecordingUseAt(when ? *when : e.Now());
+            });
+            py::dict d;
+            d["recordings"] = u.recordings;
+            d["used"] = u.used;
+            d["used_share_bp"] = u.used_share_bp;
+            d["warning"] = u.warning;
+            d["rule"] = RuleVerdictDict(u.rule);
+            return d;
+          },
+          py::arg("at") = py::none(),
+           "Compliance::RecordingUseAt as a dict (LC-PROP-2).")
+      .def(
+          "policy",
+          [](PyCompliance& c, const std::string& registration_id) {
+            Policy p = c.Run("PolicyFor", [&](Compliance& e, EventStore&) { return e.PolicyFor(registration_id); });
+            return PolicyDict(p);
+          },
+          py::arg("registration_id"),
+           "The policy of a registration's latest version as a dict (defaults when unknown).")
+      .def("registrations",
+           [](PyCompliance& c) {
+             return c.Run("Registrations", [](Compliance& e, EventStore&) { return e.Registrations(); });
+           },
+           "Ids of every registration seen, in id order.")
+      .def(
+          "report",
+          [](PyCompliance& c, py::object at, py::object from, py::object to, size_t max_examples,
+             bool with_store) {
+            ReportOptions o;
+            o.at = OptTime(at);
+            o.from = OptTime(from);
+            o.to = OptTime(to);
+            o.max_examples = max_examples;
+            AuditReport r = c.Run("BuildReport", [&](Compliance& e, EventStore& s) {
+              return with_store ? Unwrap(BuildReport(e, s, o)) : BuildReport(e, o);
+            });
+            return PyReport(std::move(r));
+          },
+          py::arg("at") = py::none(), py::arg("from_time") = py::none(),
+          py::arg("to_time") = py::none(), py::arg("max_examples") = 5,
+          py::arg("with_store") = true,
+           "BuildReport over the engine (and the store when with_store) as a Report.")
+      .def(
+          "table",
+          [](PyCompliance& c, const std::string& name, py::object at) {
+            const std::optional<TimePoint> when = OptTime(at);
+            TableData data = c.Run("table", [&](Compliance& e, EventStore& s) {
+              return BuildTable(name, e, s, when ? *when : e.Now());
+            });
+            return TableToPython(std::move(data));
+          },
+          py::arg("name"), py::arg("at") = py::none(),
+          "Columns of a named table: [(name, kind, values, categories)], values as numpy "
+          "arrays built in C++ (kind: int64, float64, bool, time, category, str).")
+      .def(
+          "_call_rows_for_bench",
+          [](PyCompliance& c, py::object at) {
+            const std::optional<TimePoint> when = OptTime(at);
+            std::vector<CallVerdicts> rows = c.Run("calls", [&](Compliance& e, EventStore&) {
+              return CollectCallsNoGil(e, when ? *when : e.Now());
+            });
+            return MakeCallRowsForBench(std::move(rows));
+          },
+          py::arg("at") = py::none(),
+          "Benchmark hook: every call's verdicts, evaluated and held in C++ memory.")
+      .def(
+          "_scan_calls_for_bench",
+          [](PyCompliance& c, py::object at) {
+            const std::optional<TimePoint> when = OptTime(at);
+            return c.Run("calls", [&](Compliance& e, EventStore&) {
+              return ScanCallsNoGil(e, when ? *when : e.Now());
+            });
+          },
+          py::arg("at") = py::none(),
+          "Benchmark hook: the engine evaluates every call (CallCompliance::ForEach), nothing "
+          "else; returns the number of calls.");
+
+  m.def(
+      "simulate_day",
+      [](py::handle store, uint64_t seed, uint32_t calls, uint32_t agents, py::object start,
+         bool sync) {
+        auto handle = HandleOf(store);
+        SimulationOptions o;
+        o.seed = seed;
+        o.calls = calls;
+        o.agents = agents;
+        o.start = OptTime(start);
+        o.sync = sync;
+        SimulationSummary s;
+        {
+          py::gil_scoped_release release;
+          auto use = handle->Acquire("SimulateDay");
+          s = Unwrap(SimulateDay(use.get(), o));
+        }
+        py::dict d;
+        d["day_start"] = ToDatetime(s.day_start);
+        d["first_event"] = ToDatetime(s.first_event);
+        d["last_event"] = ToDatetime(s.last_event);
+        d["continued"] = s.continued;
+        d["first_position"] = s.first_position;
+        d["last_position"] = s.last_position;
+        d["events"] = s.events;
+        d["calls"] = s.calls;
+        d["recorded_calls"] = s.recorded_calls;
+        d["recordings"] = s.recordings;
+        d["recordings_without_gate"] = s.recordings_without_gate;
+        d["gate_asked"] = s.gate_asked;
+        d["gate_allowed"] = s.gate_allowed;
+        d["private_calls"] = s.private_calls;
+        d["transfers"] = s.transfers;
+        d["objections_caller"] = s.objections_caller;
+        d["objections_agent"] = s.objections_agent;
+        d["live_listens"] = s.live_listens;
+        d["accesses"] = s.accesses;
+        d["refused_accesses"] = s.refused_accesses;
+        d["elapsed_s"] = static_cast<double>(s.elapsed.count()) / 1000.0;
+        return d;
+      },
+      py::arg("store"), py::kw_only(), py::arg("seed") = 42, py::arg("calls") = 5000,
+      py::arg("agents") = 40, py::arg("start") = py::none(), py::arg("sync") = false);
+
+  m.def("rule_catalogue", [] {
+    py::list out;
+    for (const RuleInfo& r : RuleCatalogue()) {
+      out.append(py::make_tuple(std::string(r.id), std::string(r.title), std::string(r.attaches_to)));
+    }
+    return out;
+  });
+  m.attr("SIMULATED_REGISTRATION_ID") = kSimulatedRegistrationId;
+  m.attr("SIMULATED_NOTICE_POINTER") = kSimulatedNoticePointer;
+}
+
+}  // namespace consent::python
