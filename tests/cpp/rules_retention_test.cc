@@ -701,6 +701,8 @@ TEST_CASE("Purge plans, record verdicts and subject exports are read from thread
   auto c = Compliance::Open(&w.store(), o);
   REQUIRE(c.ok());
   REQUIRE((*c)->StartLive().ok());
+  // Agent a1 is known before the readers start; what follows is folded while they read.
+  REQUIRE((*c)->WaitFor(w.store().HeadPosition(), std::chrono::seconds(30)));
   std::atomic<bool> stop{false};
   std::atomic<uint64_t> reads{0};
   std::vector<std::thread> readers;
