@@ -141,6 +141,8 @@ RuleVerdict Rule(const RecordVerdicts& v, const std::string& id) {
   return {};
 }
 
+// Points into `plan`: keep the plan alive (a temporary would leave the pointer dangling).
+const PurgeItem* ItemFor(RetentionPlan&&, const std::string&) = delete;
 const PurgeItem* ItemFor(const RetentionPlan& plan, const std::string& copy_or_document) {
   for (const auto& i : plan.items) {
     if (i.copy_id == copy_or_document || i.document_id == copy_or_document) return &i;
@@ -218,7 +220,8 @@ TEST_CASE("LC-RET-1 lists retention purges only from the plan's horizon before t
   CHECK(c->retention().Plan(kDeadline - hours(48)).items.empty());
   PlanOptions o;
   o.horizon = hours(72);
-  REQUIRE(ItemFor(c->retention().Plan(kDeadline - hours(48), o), "k1") != nullptr);
+  const RetentionPlan wider = c->retention().Plan(kDeadline - hours(48), o);
+  REQUIRE(ItemFor(wider, "k1") != nullptr);
   const RetentionPlan all = c->retention().Plan(kDeadline - hours(48), All());
   REQUIRE(ItemFor(all, "k1") != nullptr);
   CHECK(ItemFor(all, "k1")->state == PurgeState::kScheduled);
@@ -263,8 +266,9 @@ TEST_CASE("LC-RET-2 holds for a document purged by creation + 12 months and brea
   auto c = w.Engine(deadline + hours(1));
   RecordVerdicts v = RecordOf(*c, RecordKind::kDocument, "d1", deadline + hours(1));
   CHECK(Rule(v, "LC-RET-2").verdict == Verdict::kViolated);
-  REQUIRE(ItemFor(c->retention().Plan(deadline + hours(1)), "d1") != nullptr);
-  CHECK(ItemFor(c->retention().Plan(deadline + hours(1)), "d1")->rule_id == "LC-RET-2");
+  const RetentionPlan plan = c->retention().Plan(deadline + hours(1));
+  REQUIRE(ItemFor(plan, "d1") != nullptr);
+  CHECK(ItemFor(plan, "d1")->rule_id == "LC-RET-2");
   CHECK(Rule(RecordOf(*c, RecordKind::kDocument, "d1", deadline), "LC-RET-2").verdict == Verdict::kPending);
 
   Event e;
@@ -423,7 +427,8 @@ TEST_CASE("The purge plan lists a private call's purge; a withdrawn objection re
   e.mutable_private_call_flagged()->set_party(v1::PARTY_AGENT);
   w.Put("call-c1", e, T0() + seconds(110));
   auto c = w.Engine(T0() + hours(2));
-  const PurgeItem* i = ItemFor(c->retention().Plan(T0() + hours(2)), "k1");
+  const RetentionPlan plan = c->retention().Plan(T0() + hours(2));
+  const PurgeItem* i = ItemFor(plan, "k1");
   REQUIRE(i != nullptr);
   CHECK(i->rule_id == "LC-PRIV-1");
   CHECK(i->due == T0() + seconds(110) + hours(24));
@@ -503,7 +508,8 @@ TEST_CASE("LC-DSR-2: an erasure request puts the subject's media in the plan and
   const TimePoint rx = T0() + hours(24 * 3);
   Request(w, "e1", v1::REQUEST_KIND_ERASURE, "caller-c1", v1::PARTY_CALLER, rx);
   auto c = w.Engine(rx + hours(1));
-  const PurgeItem* i = ItemFor(c->retention().Plan(rx + hours(1)), "k1");
+  const RetentionPlan plan = c->retention().Plan(rx + hours(1));
+  const PurgeItem* i = ItemFor(plan, "k1");
   REQUIRE(i != nullptr);
   CHECK(i->rule_id == "LC-DSR-2");
   CHECK(i->reason == v1::PURGE_REASON_ERASURE_REQUEST);
