@@ -2,9 +2,7 @@
 // binary with a master key in a file or the environment, look at exit code, output and store.
 
 #include <fcntl.h>
-#include <spawn.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <doctest/doctest.h>
@@ -20,9 +18,8 @@
 
 #include "consent/event_store.h"
 #include "consent/subject_directory.h"
+#include "ctl_runner.h"
 #include "test_util.h"
-
-extern char** environ;
 
 namespace consent {
 namespace {
@@ -30,58 +27,14 @@ namespace {
 using testing::OpenStore;
 using testing::TempDir;
 
-struct CtlResult {
-  int exit_code = -1;
-  std::string out;
-  std::string err;
-};
-
-std::string Slurp(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+using CtlResult = testing::RunResult;
 
 // Runs consentctl with `args`; the environment is ours without LIBCONSENT_MASTER_KEY, plus
 // `master_key_env` when given.
 CtlResult Ctl(const std::vector<std::string>& args,
               const std::optional<std::string>& master_key_env = std::nullopt) {
-  TempDir io;
-  const std::string out_path = io.sub("stdout");
-  const std::string err_path = io.sub("stderr");
-  const std::string binary = std::string(CONSENT_TOOLS_DIR) + "/consentctl";
-  std::vector<std::string> argv_storage{binary};
-  argv_storage.insert(argv_storage.end(), args.begin(), args.end());
-  std::vector<char*> argv;
-  for (std::string& a : argv_storage) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  std::vector<std::string> env_storage;
-  const std::string prefix = std::string(kMasterKeyEnvironmentVariable) + "=";
-  for (char** e = environ; *e != nullptr; ++e) {
-    if (std::strncmp(*e, prefix.c_str(), prefix.size()) != 0) env_storage.emplace_back(*e);
-  }
-  if (master_key_env) env_storage.push_back(prefix + *master_key_env);
-  std::vector<char*> envp;
-  for (std::string& e : env_storage) envp.push_back(e.data());
-  envp.push_back(nullptr);
-
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_addopen(&actions, 1, out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  posix_spawn_file_actions_addopen(&actions, 2, err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  pid_t pid = 0;
-  const int rc = posix_spawn(&pid, binary.c_str(), &actions, nullptr, argv.data(), envp.data());
-  posix_spawn_file_actions_destroy(&actions);
-  REQUIRE_MESSAGE(rc == 0, "cannot run " << binary);
-  int wstatus = 0;
-  REQUIRE(waitpid(pid, &wstatus, 0) == pid);
-  CtlResult r;
-  r.exit_code = WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : -1;
-  r.out = Slurp(out_path);
-  r.err = Slurp(err_path);
-  return r;
+  const std::string name = kMasterKeyEnvironmentVariable;
+  return testing::RunCtl(args, "/dev/null", {master_key_env ? name + "=" + *master_key_env : name});
 }
 
 std::string WriteKey(const TempDir& dir, const std::string& name, const std::string& hex, mode_t mode = 0600) {

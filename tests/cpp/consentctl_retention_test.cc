@@ -6,7 +6,9 @@
 #include <string>
 #include <vector>
 
+#include "consent/event_id.h"
 #include "consent/event_store.h"
+#include "consent/subject_directory.h"
 #include "ctl_runner.h"
 #include "test_util.h"
 
@@ -136,6 +138,55 @@ TEST_CASE("consentctl subject prints a caller's access export as JSON, and refus
   CHECK(unknown.exit_code == 1);
   CHECK(unknown.err.find("never names this subject") != std::string::npos);
   CHECK(RunCtl({"--db", db, "subject"}).exit_code == 2);
+}
+
+}  // namespace consent
+
+namespace consent {
+
+TEST_CASE("consentctl subject opens the sealed identity with the master key, and shows only 'erased' after erase") {
+  TempDir dir;
+  const std::string db = dir.sub("store");
+  {
+    auto store = EventStore::Open({}, db);
+    REQUIRE(store.ok());
+    Event e;
+    e.set_event_id(NewEventId());
+    *e.mutable_occur_time() = ToTimestamp(std::chrono::system_clock::now());
+    auto* p = e.mutable_call_started();
+    p->set_call_id("c1");
+    auto* caller = p->add_participants();
+    caller->set_subject_ref("caller-77");
+    caller->set_party(v1::PARTY_CALLER);
+    REQUIRE((*store)->Append("call-c1", kNoStream, {e}).ok());
+  }
+  const std::string key = std::string(64, 'a');
+  const std::vector<std::string> env = {std::string(kMasterKeyEnvironmentVariable) + "=" + key};
+  RunResult set = RunCtl({"--db", db, "identity", "set", "caller-77", "--kind", "caller", "--phone", "+33 1 23 45 67 89",
+                          "--name", "Camille Martin"},
+                         "/dev/null", env);
+  REQUIRE_MESSAGE(set.exit_code == 0, set.err);
+
+  RunResult sealed = RunCtl({"--db", db, "subject", "caller-77"}, "/dev/null", {kMasterKeyEnvironmentVariable});
+  REQUIRE_MESSAGE(sealed.exit_code == 0, sealed.err);
+  CHECK(sealed.out.find("\"sealed\": true") != std::string::npos);
+  CHECK(sealed.out.find("Camille") == std::string::npos);
+
+  RunResult opened = RunCtl({"--db", db, "subject", "caller-77"}, "/dev/null", env);
+  REQUIRE_MESSAGE(opened.exit_code == 0, opened.err);
+  CHECK(opened.out.find("\"name\": \"Camille Martin\"") != std::string::npos);
+
+  RunResult wrong = RunCtl({"--db", db, "subject", "caller-77"}, "/dev/null",
+                           {std::string(kMasterKeyEnvironmentVariable) + "=" + std::string(64, 'b')});
+  CHECK(wrong.exit_code == 1);
+
+  RunResult erased = RunCtl({"--db", db, "erase", "caller-77"}, "/dev/null", env);
+  REQUIRE_MESSAGE(erased.exit_code == 0, erased.err);
+  RunResult after = RunCtl({"--db", db, "subject", "caller-77"}, "/dev/null", env);
+  REQUIRE_MESSAGE(after.exit_code == 0, after.err);
+  CHECK(after.out.find("\"erased\": true") != std::string::npos);
+  CHECK(after.out.find("Camille") == std::string::npos);
+  CHECK(RunCtl({"--db", db, "verify"}).exit_code == 0);
 }
 
 }  // namespace consent

@@ -41,7 +41,8 @@ inline void WriteFile(const std::string& path, const std::string& content) {
   REQUIRE(out.good());
 }
 
-// `env`: extra "NAME=value" entries added to this process's environment for the child.
+// The child's environment is ours, changed by `env`: "NAME=value" sets NAME, "NAME" (no '=')
+// removes it.
 inline RunResult RunCtl(const std::vector<std::string>& args, const std::string& stdin_path = "/dev/null",
                         const std::vector<std::string>& env = {}) {
   TempDir io;
@@ -54,10 +55,19 @@ inline RunResult RunCtl(const std::vector<std::string>& args, const std::string&
   std::vector<char*> argv;
   for (std::string& a : argv_storage) argv.push_back(a.data());
   argv.push_back(nullptr);
-  std::vector<std::string> env_storage(env);
+  auto name_of = [](const std::string& entry) { return entry.substr(0, entry.find('=')); };
+  std::vector<std::string> env_storage;
+  for (char** e = environ; *e != nullptr; ++e) {
+    const std::string entry(*e);
+    bool changed = false;
+    for (const std::string& c : env) changed = changed || name_of(c) == name_of(entry);
+    if (!changed) env_storage.push_back(entry);
+  }
+  for (const std::string& c : env) {
+    if (c.find('=') != std::string::npos) env_storage.push_back(c);
+  }
   std::vector<char*> envp;
   for (std::string& e : env_storage) envp.push_back(e.data());
-  for (char** e = environ; *e != nullptr; ++e) envp.push_back(*e);
   envp.push_back(nullptr);
 
   posix_spawn_file_actions_t actions;

@@ -10,14 +10,16 @@
 //   consentctl hold review --id H --by REF [--next TIME] [--at TIME]
 //   consentctl hold release --id H --by REF --reason TEXT [--at TIME]
 //       Record a legal hold fact through the Ledger (validated; nothing appended on error).
-//   consentctl subject REF [--at TIME]
+//   consentctl subject REF [--at TIME] [--master-key-file F]
 //       The subject access export (calls, recordings, access log, documents with criteria codes
-//       explained, requests and deadlines) as JSON.
+//       explained, requests and deadlines) as JSON; with the master key (option or
+//       $LIBCONSENT_MASTER_KEY) it includes the subject's sealed identity, unless erased.
 //
 // --at defaults to now; for `hold` it is the fact's occur time.
 
 #include <algorithm>
 #include <cstdio>
+#include <cstdlib>
 #include <span>
 #include <string>
 
@@ -28,6 +30,7 @@
 #include "consent/report.h"
 #include "consent/retention.h"
 #include "consent/subject_index.h"
+#include "master_key.h"
 
 namespace consent::cli {
 namespace {
@@ -180,7 +183,7 @@ constexpr OptionSpec kHoldOptions[] = {
     {.name = "--agent", .repeatable = true},          {.name = "--subject", .repeatable = true},
 };
 
-constexpr OptionSpec kSubjectOptions[] = {{.name = "--at"}};
+constexpr OptionSpec kSubjectOptions[] = {{.name = "--at"}, kMasterKeyFileOption};
 
 }  // namespace
 
@@ -275,6 +278,21 @@ int RunSubject(const Context& ctx, std::span<const std::string> args) {
   if (!compliance.ok()) return Fail(ctx, compliance.status());
   auto e = (*compliance)->subjects().ExportAt(parsed.positionals.front(), when);
   if (!e.ok()) return Fail(ctx, e.status());
+  // With the master key (option or environment), the sealed identity is opened; without it,
+  // the export says only whether one is sealed or erased.
+  if (parsed.has("--master-key-file") || std::getenv(kMasterKeyEnvironmentVariable) != nullptr) {
+    int exit_code = kExitOk;
+    std::optional<MasterKey> key = LoadMasterKey(ctx, parsed, &exit_code);
+    if (!key) return exit_code;
+    auto directory = SubjectDirectory::Open(store->get(), *key);
+    if (!directory.ok()) return Fail(ctx, directory.status());
+    auto record = (*directory)->Lookup(e->subject_ref);
+    if (record.ok()) {
+      e->identity = record->identity;
+    } else if (record.status().code() != StatusCode::kNotFound) {
+      return Fail(ctx, record.status());
+    }
+  }
   return Write(ctx, FormatSubjectExportJson(*e));
 }
 

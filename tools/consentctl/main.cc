@@ -47,7 +47,7 @@ constexpr Command kCommands[] = {
      "what to delete now, why and by when; legal holds and their reviews", RunPurgePlan},
     {"hold", "", "place|review|release --id H [--reason T] [--case REF] [--owner REF] [--by REF] ...",
      "record a legal hold, its review or its release", RunHold},
-    {"subject", "", "REF [--at TIME]",
+    {"subject", "", "REF [--at TIME] [--master-key-file F]",
      "subject access export (calls, recordings, access log, documents, requests) as JSON", RunSubject},
     {"identity", "", "set REF --kind caller|agent [--phone P] [--name N] [--note T] | show REF [--format table|json] [--master-key-file F]",
      "seal a subject's real identity in the subject directory, or show it (or \"erased\")", RunIdentity},

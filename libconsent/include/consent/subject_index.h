@@ -23,6 +23,7 @@
 
 #include "consent/retention.h"
 #include "consent/status.h"
+#include "consent/subject_directory.h"
 #include "consent/v1/common.pb.h"
 #include "consent/verdict.h"
 
@@ -109,6 +110,9 @@ struct SubjectExport {
   bool identity_sealed = false;  // the SubjectDirectory holds a sealed identity
   bool erased = false;           // the subject's key was destroyed (SubjectErased)
   std::string key_id;
+  // The real identity, never known to the projections: set by a caller that holds the master
+  // key (SubjectDirectory::Lookup), e.g. `consentctl subject REF --master-key-file F`.
+  std::optional<Identity> identity;
   std::vector<SubjectCall> calls;
   std::vector<SubjectRecording> recordings;
   std::vector<SubjectAccess> accesses;

@@ -222,6 +222,11 @@ std::string FormatSubjectExportJson(const SubjectExport& e) {
   w.Bool("sealed", e.identity_sealed);
   w.Bool("erased", e.erased);
   w.String("key_id", e.key_id);
+  if (e.identity) {
+    w.String("phone_number", e.identity->phone_number);
+    w.String("name", e.identity->name);
+    w.String("note", e.identity->note);
+  }
   w.EndObject();
   w.BeginArray("calls");
   for (const auto& c : e.calls) {
