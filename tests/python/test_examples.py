@@ -92,7 +92,8 @@ def test_help_reads_well():
         if callable(obj) or isinstance(obj, type):
             assert getattr(obj, "__doc__", None), name
     for cls in (libconsent.Store, libconsent.Ledger, libconsent.Compliance,
-                libconsent.Subscription, libconsent.Report):
+                libconsent.Subscription, libconsent.Report, libconsent.SubjectDirectory,
+                libconsent.MasterKey, libconsent.Retention, libconsent.RetentionPlan):
         for attr, member in vars(cls).items():
             if attr.startswith("_") or not callable(member):
                 continue
@@ -119,6 +120,7 @@ def test_every_public_name_has_a_docstring():
     missing = []
     for mod_name in ("libconsent", "libconsent.store", "libconsent.ledger",
                      "libconsent.compliance", "libconsent.errors", "libconsent.tables",
+                     "libconsent.directory",
                      "libconsent.v1", "libconsent._core"):
         mod = importlib.import_module(mod_name)
         if not mod.__doc__:
