@@ -137,6 +137,13 @@ def _enum_value(method: str, field: FieldDescriptor, value: Any) -> int:
     values = field.enum_type.values_by_name
     if value in values:
         return values[value].number
+    # The short name after the enum's own prefix ("GRANTED" is REQUEST_OUTCOME_GRANTED, not
+    # REQUEST_OUTCOME_PARTIALLY_GRANTED), else the one name ending with it.
+    unspecified = [n for n in values if n.endswith("_UNSPECIFIED")]
+    if unspecified:
+        exact = unspecified[0][:-len("UNSPECIFIED")] + value.upper()
+        if exact in values:
+            return values[exact].number
     matches = [v for n, v in values.items() if n.endswith("_" + value.upper())]
     if len(matches) == 1:
         return matches[0].number
