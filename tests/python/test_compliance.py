@@ -134,7 +134,7 @@ def test_to_numpy_and_unknown_tables(demo):
     assert arrays["started"].dtype == np.dtype("datetime64[ns]")
     assert arrays["overall"].dtype == object and set(arrays["overall"]) <= set(VERDICTS)
     assert set(libconsent.TABLES) == {"calls", "verdicts", "violations", "objections",
-                                      "agents", "accesses"}
+                                      "agents", "accesses", "retention_plan", "record_verdicts"}
     for name in libconsent.TABLES:  # every C++ table is an attribute, no Python change needed
         assert getattr(c, name).name == name
     with pytest.raises(AttributeError):

@@ -92,7 +92,8 @@ def test_help_reads_well():
         if callable(obj) or isinstance(obj, type):
             assert getattr(obj, "__doc__", None), name
     for cls in (libconsent.Store, libconsent.Ledger, libconsent.Compliance,
-                libconsent.Subscription, libconsent.Report):
+                libconsent.Subscription, libconsent.Report, libconsent.SubjectDirectory,
+                libconsent.MasterKey, libconsent.Retention, libconsent.RetentionPlan):
         for attr, member in vars(cls).items():
             if attr.startswith("_") or not callable(member):
                 continue
@@ -103,14 +104,16 @@ def test_the_readme_python_snippets_run(small_store, tmp_path, python_env):
     readme = open(os.path.join(ROOT, "README.md"), encoding="utf-8").read()
     section = readme[readme.index("## Python"):readme.index("## Performance")]
     blocks = re.findall(r"```python\n(.*?)```", section, re.S)
-    assert len(blocks) == 2
+    assert len(blocks) == 3
     # The second snippet resumes from a `saved` position and waits 5 s for news: start from 1
-    # and give up sooner (2 s: enough on a loaded CI machine).
+    # and give up sooner (2 s: enough on a loaded CI machine). The third (retention, subject
+    # export) reads what the first two made.
     code = blocks[0] + blocks[1].replace("saved + 1", "1").replace("idle_timeout=5",
-                                                                    "idle_timeout=2")
+                                                                    "idle_timeout=2") + blocks[2]
     os.symlink(small_store, tmp_path / "consent-data")
     r = run(["-c", code], python_env, cwd=tmp_path)
     assert "objection_raised" in r.stdout
+    assert "agent ['c-9']" in r.stdout
 
 
 def test_every_public_name_has_a_docstring():
@@ -119,6 +122,7 @@ def test_every_public_name_has_a_docstring():
     missing = []
     for mod_name in ("libconsent", "libconsent.store", "libconsent.ledger",
                      "libconsent.compliance", "libconsent.errors", "libconsent.tables",
+                     "libconsent.directory",
                      "libconsent.v1", "libconsent._core"):
         mod = importlib.import_module(mod_name)
         if not mod.__doc__:

@@ -11,7 +11,7 @@ T = dt.timedelta
 
 
 def test_every_ledger_method_of_the_cpp_api_is_there():
-    assert len(libconsent.FACTS) == 34
+    assert len(libconsent.FACTS) == 49
     for method in libconsent.FACTS:
         fn = getattr(libconsent.Ledger, method)
         assert fn.__doc__ and "occur_time" in fn.__doc__

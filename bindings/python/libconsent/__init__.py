@@ -19,8 +19,11 @@ Main names:
 * :class:`Ledger` — one snake_case method per fact (``start_call``, ``raise_objection``,
   ``pause_recording``...), keyword arguments, ``datetime`` times.
 * :class:`Compliance` — ``gate.decide(call_id)``, ``calls.evaluate(call_id)``,
-  ``agents.evaluate(ref)``, ``report()``, and tables ``calls``, ``verdicts``, ``violations``,
-  ``objections``, ``agents``, ``accesses`` with ``to_pandas()``.
+  ``agents.evaluate(ref)``, ``retention.plan()``, ``subject_export(ref)``, ``report()``, and
+  tables ``calls``, ``verdicts``, ``violations``, ``objections``, ``agents``, ``accesses``,
+  ``retention_plan``, ``record_verdicts`` with ``to_pandas()``.
+* :class:`SubjectDirectory` and :class:`MasterKey` — sealed identities behind subject refs,
+  erased by destroying one key (crypto-shredding).
 * :mod:`libconsent.v1` — the protobuf messages of ``proto/consent/v1``;
   :func:`event_to_dict` for dicts.
 * :mod:`libconsent.errors` — the exception tree, rooted at :class:`ConsentError`.
@@ -39,9 +42,11 @@ from typing import Optional, Union
 
 from libconsent import _core, errors, v1
 from libconsent._events import event_to_dict, payload_type
-from libconsent.compliance import (TABLES, VERDICTS, AgentSummary, CallVerdicts, Compliance,
-                                   GateDecision, ObjectionSummary, RecordingUse, Report,
-                                   RuleVerdict, StopOrder, rule_catalogue)
+from libconsent.compliance import (PURGE_STATES, RECORD_KINDS, TABLES, VERDICTS, AgentSummary,
+                                   CallVerdicts, Compliance, GateDecision, ObjectionSummary,
+                                   PurgeItem, RecordingUse, RecordVerdicts, Report, Retention,
+                                   RetentionPlan, RuleVerdict, StopOrder, rule_catalogue)
+from libconsent.directory import MasterKey, SubjectDirectory
 from libconsent.errors import (AlreadyExistsError, CancelledError, ConcurrencyError,
                                ConsentError, CorruptionError, DeadlineExceededError,
                                InternalError, InvalidArgumentError, InvalidEventError,
@@ -63,7 +68,8 @@ __all__ = [
     "simulate_day", "SimulationSummary", "event_to_dict", "payload_type", "new_event_id",
     "v1", "errors", "AppendResult", "VerifyReport", "StoreStats", "RuleVerdict",
     "GateDecision", "StopOrder", "CallVerdicts", "ObjectionSummary", "AgentSummary", "RecordingUse",
-    "rule_catalogue", "FACTS", "TABLES", "VERDICTS", "ANY_REVISION", "NO_STREAM",
+    "Retention", "RetentionPlan", "PurgeItem", "RecordVerdicts", "MasterKey", "SubjectDirectory",
+    "rule_catalogue", "FACTS", "TABLES", "VERDICTS", "PURGE_STATES", "RECORD_KINDS", "ANY_REVISION", "NO_STREAM",
     "STREAM_EXISTS", "SIMULATED_REGISTRATION_ID", "StatusCode", "ConsentError",
     "CancelledError", "UnknownError", "InvalidEventError", "InvalidArgumentError",
     "DeadlineExceededError", "NotFoundError", "AlreadyExistsError", "PermissionDeniedError",

@@ -1,5 +1,5 @@
-"""Compliance projections: the recording gate, call verdicts, agents, recording use, tables
-for pandas, and the audit report.
+"""Compliance projections: the recording gate, call verdicts, agents, recording use, the
+retention plan, subject access exports, tables for pandas, and the audit report.
 
 A :class:`Compliance` folds the store's log (deterministically, in position order) into the
 views of ``consent/compliance.h``. It catches up when created, unless told not to; call
@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Union
 
 from libconsent import _core
@@ -23,12 +23,18 @@ from libconsent import tables as _tables
 
 __all__ = ["Compliance", "Gate", "StopOrder", "Table", "CallTable", "AgentTable", "Report", "RuleVerdict",
            "GateDecision", "ObjectionSummary", "CallVerdicts", "AgentSummary", "RecordingUse",
-           "VERDICTS", "TABLES", "rule_catalogue"]
+           "Retention", "RetentionPlan", "PurgeItem", "RecordVerdicts", "VERDICTS", "TABLES",
+           "PURGE_STATES", "RECORD_KINDS", "rule_catalogue"]
 
 #: Verdict names, the categories of every verdict column (in this order).
 VERDICTS = ("ok", "violated", "unverified", "not_applicable", "pending")
 #: Tables available through :meth:`Compliance.table` (and as attributes).
 TABLES = tuple(_core.TABLES)
+#: Purge states, in the order of the plan (and the categories of ``retention_plan.state``).
+PURGE_STATES = ("overdue", "due", "awaiting_receipt", "held", "scheduled", "done")
+#: Kinds of records that are not calls (``consent::RecordKind``), as
+#: :meth:`Retention.verdicts` and ``record_verdicts.kind`` name them.
+RECORD_KINDS = ("recording", "document", "hold", "request", "answer", "decision")
 
 Datetime = _dt.datetime
 
@@ -151,6 +157,127 @@ class StopOrder:
     reason: str
     position: int
     deadline: Datetime
+
+
+@dataclass(frozen=True)
+class PurgeItem:
+    """One thing to delete, and why (``consent::PurgeItem``).
+
+    ``target`` is "recording_copy", "artefact_copy" or "document"; ``state`` one of
+    :data:`PURGE_STATES`; ``reason`` the PurgeReason short name ("RETENTION", "OBJECTION",
+    ...) the receipt should carry; ``content_hash`` (hex) the hash the receipt must repeat;
+    ``due`` the deadline after holds; ``overdue_seconds`` how long past it (0 when not);
+    ``held_by`` the ids of the holds in force; ``evidence_position`` the fact that created the
+    obligation; ``description`` a one-line summary."""
+    target: str
+    state: str
+    rule_id: str
+    reason: str
+    recording_id: str
+    artefact_id: str
+    copy_id: str
+    document_id: str
+    call_id: str
+    agent_ref: str
+    storage_ref: str
+    content_hash: str
+    cause_ref: str
+    collected: Datetime
+    due: Datetime
+    overdue_seconds: float
+    held_by: List[str]
+    evidence_position: int
+    description: str
+
+
+@dataclass(frozen=True)
+class RetentionPlan:
+    """What must be deleted, by when, and why, at ``at`` (``consent::RetentionPlan``).
+
+    ``items`` are sorted by state (overdue, due, awaiting receipt, held, scheduled, done), then
+    deadline; ``holds`` lists every legal hold placed (dicts: hold_id, case_reference,
+    owner_ref, reason, active, placed, released, review_due, review_overdue, items_held);
+    ``counts`` counts every obligation whatever the options listed (overdue, due,
+    awaiting_receipt, held, scheduled, done) and the records considered (recordings,
+    documents). :meth:`to_pandas` gives the items as the ``retention_plan`` table."""
+    at: Datetime
+    position: int
+    items: List[PurgeItem]
+    holds: List[Dict[str, Any]]
+    counts: Dict[str, int]
+    _options: Dict[str, Any] = field(repr=False, compare=False)
+    _compliance: Any = field(repr=False, compare=False)
+
+    def to_pandas(self) -> "Any":
+        """The items as a DataFrame (the ``retention_plan`` table built in C++ for this plan's
+        time and options): one row per item, in the same order."""
+        return _tables.frame(self._compliance._core.retention_plan_table(self.at, **self._options))
+
+
+@dataclass(frozen=True)
+class RecordVerdicts:
+    """Verdicts on one record that is not a call (``consent::RecordVerdicts``): ``kind`` is one
+    of :data:`RECORD_KINDS`; ``time`` its collection, creation, placement, receipt, answer or
+    decision time; ``deadline`` for purges and requests (else None)."""
+    kind: str
+    id: str
+    call_id: str
+    agent_ref: str
+    subject_ref: str
+    time: Datetime
+    deadline: Optional[Datetime]
+    rules: List[RuleVerdict]
+
+
+def _horizon_hours(horizon: Union[_dt.timedelta, int, float]) -> int:
+    from libconsent.errors import InvalidEventError
+    if isinstance(horizon, _dt.timedelta):
+        seconds = horizon.total_seconds()
+    elif isinstance(horizon, (int, float)) and not isinstance(horizon, bool):
+        seconds = float(horizon) * 3600
+    else:
+        raise TypeError(f"horizon expects a timedelta (or hours), got {type(horizon).__name__}")
+    if seconds < 0 or seconds % 3600 != 0:
+        raise InvalidEventError(f"retention plan: horizon must be a whole, non-negative number "
+                                f"of hours, got {horizon!r}", field="horizon")
+    return int(seconds // 3600)
+
+
+class Retention:
+    """The retention schedule (``consent::RetentionSchedule``): the purge plan, and verdicts on
+    recordings, analysis documents, legal holds, subject requests, survey answers and
+    decisions. ``compliance.retention_plan`` and ``compliance.record_verdicts`` are the same as
+    tables."""
+
+    def __init__(self, compliance: "Compliance") -> None:
+        self._compliance = compliance
+
+    def plan(self, at: Optional[Datetime] = None,
+             horizon: Union[_dt.timedelta, int, float] = _dt.timedelta(hours=24),
+             include_scheduled: bool = False, include_done: bool = False) -> RetentionPlan:
+        """The purge plan at ``at`` (default: the engine's clock). Retention purges are due from
+        ``horizon`` (a whole number of hours) before their deadline; later ones are listed only
+        with ``include_scheduled``, completed ones only with ``include_done``. Raises
+        InvalidEventError for a negative or fractional horizon."""
+        options = dict(horizon_hours=_horizon_hours(horizon),
+                       include_scheduled=include_scheduled, include_done=include_done)
+        d = self._compliance._core.retention_plan(at, **options)
+        return RetentionPlan(at=d["at"], position=d["position"],
+                             items=[PurgeItem(**i) for i in d["items"]], holds=d["holds"],
+                             counts=d["counts"], _options=options, _compliance=self._compliance)
+
+    def verdicts(self, kind: str, at: Optional[Datetime] = None) -> List[RecordVerdicts]:
+        """Verdicts of every record of ``kind`` (one of :data:`RECORD_KINDS`) at ``at``, in id
+        order. Raises InvalidEventError for an unknown kind."""
+        out = []
+        for d in self._compliance._core.record_verdicts(kind, at):
+            d = dict(d)
+            d["rules"] = _rules(d["rules"])
+            out.append(RecordVerdicts(**d))
+        return out
+
+    def __repr__(self) -> str:
+        return "<libconsent retention schedule>"
 
 
 def _rules(items: Iterable[Dict[str, Any]]) -> List[RuleVerdict]:
@@ -336,9 +463,11 @@ class Compliance:
             recomputes every verdict as of that position (LC-AUD-1).
         catch_up: fold the log now (default True).
 
-    Views: :attr:`gate`, :attr:`calls`, :attr:`agents`, and the tables :attr:`verdicts`
-    (call x rule), :attr:`violations`, :attr:`objections`, :attr:`accesses`, each with
-    ``to_pandas()``.
+    Views: :attr:`gate`, :attr:`calls`, :attr:`agents`, :attr:`retention` (purge plan), and
+    the tables :attr:`verdicts` (call x rule), :attr:`violations`, :attr:`objections`,
+    :attr:`accesses`, :attr:`retention_plan` (one row per purge item),
+    :attr:`record_verdicts` (record x rule), each with ``to_pandas()``;
+    :meth:`subject_export` for access requests.
 
     Raises:
         CorruptionError: an undecodable event while folding. StorageError: I/O.
@@ -356,6 +485,9 @@ class Compliance:
         self.violations = Table(self, "violations")
         self.objections = Table(self, "objections")
         self.accesses = Table(self, "accesses")
+        self.retention = Retention(self)
+        self.retention_plan = Table(self, "retention_plan")
+        self.record_verdicts = Table(self, "record_verdicts")
         if catch_up:
             self.catch_up()
 
@@ -432,6 +564,15 @@ class Compliance:
     def registrations(self) -> List[str]:
         """Ids of every registration seen, in id order."""
         return self._core.registrations()
+
+    def subject_export(self, subject_ref: str, at: Optional[Datetime] = None) -> Dict[str, Any]:
+        """Everything the log holds about one person as of ``at`` (default: the engine's clock),
+        for a data subject access request (LC-DSR-1): the JSON of ``consentctl subject`` as a
+        dict (subject_ref, kind, as_of, log_position, identity, calls, recordings, access_log,
+        documents, requests, holds; times as RFC 3339 strings). ``subject_ref`` is a caller's
+        subject_ref or an agent's agent_ref. Raises NotFoundError when the log never names it,
+        InvalidEventError when empty."""
+        return json.loads(self._core.subject_export_json(subject_ref, at))
 
     def report(self, *, at: Optional[Datetime] = None, from_time: Optional[Datetime] = None,
                to_time: Optional[Datetime] = None, max_examples: int = 5,

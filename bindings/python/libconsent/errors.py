@@ -23,7 +23,7 @@ class                           status code           built-in base / meaning
 :class:`InternalError`          INTERNAL (13)         a bug or an unexpected storage state
 :class:`StorageError`           UNAVAILABLE (14)      ``OSError``: I/O failed, retrying may help
 :class:`CorruptionError`        DATA_LOSS (15)        a stored event is corrupt or tampered with
-:class:`UnauthenticatedError`   UNAUTHENTICATED (16)
+:class:`UnauthenticatedError`   UNAUTHENTICATED (16)  SubjectDirectory: another master key
 ==============================  ====================  =======================================
 
 Every exception carries ``.code`` (a :class:`StatusCode`), ``.message`` and the context the
@@ -211,7 +211,9 @@ class CorruptionError(ConsentError):
 
 
 class UnauthenticatedError(ConsentError):
-    """The caller is not authenticated (UNAUTHENTICATED)."""
+    """The caller is not authenticated (UNAUTHENTICATED), e.g. a
+    :class:`~libconsent.SubjectDirectory` opened with a master key other than the one that
+    wrapped the store's subject keys (nothing is read or written)."""
     code = StatusCode.UNAUTHENTICATED
 
 

@@ -24,7 +24,14 @@ not a declared recipient raises PermissionDeniedError (``.rule_id == "LC-ACC-1"`
 ``.position`` = the AccessRefused recorded instead).
 
 Idempotency: retrying a fact with the same ``event_id`` and content returns the original
-:class:`Recorded` with ``deduplicated=True``.
+:class:`Recorded` with ``deduplicated=True``. Purge receipts too: once ``purge_recording``
+(or ``purge_analysis_document``) is recorded with a receipt (``content_hash`` +
+``storage_receipt``), the same receipt again returns that purge deduplicated, whatever the
+event id, and any other purge of the copy raises PreconditionError.
+
+Retention and rights facts (analysis documents, derived artefacts, decisions, surveys, purges,
+retention overrides, legal holds, subject requests) are what
+``compliance.retention.plan()`` and the ``retention_plan`` / ``record_verdicts`` tables judge.
 
 Thread-safety: a Ledger may be used from several threads; the GIL is released while C++
 validates and appends.
@@ -100,6 +107,21 @@ FACTS: Dict[str, str] = {
     "start_live_listen": "live_listen_started",
     "access_recording": "recording_accessed",
     "refuse_access": "access_refused",
+    "create_analysis_document": "analysis_document_created",
+    "amend_analysis_document": "analysis_document_amended",
+    "purge_analysis_document": "analysis_document_purged",
+    "create_derived_artefact": "derived_artefact_created",
+    "record_decision": "decision_recorded",
+    "answer_survey": "survey_answered",
+    "attribute_cause": "cause_attributed",
+    "purge_recording": "recording_purged",
+    "override_retention": "retention_overridden",
+    "place_legal_hold": "legal_hold_placed",
+    "review_legal_hold": "legal_hold_reviewed",
+    "release_legal_hold": "legal_hold_released",
+    "receive_subject_request": "subject_request_received",
+    "extend_subject_request": "subject_request_extended",
+    "fulfil_subject_request": "subject_request_fulfilled",
 }
 
 _PAYLOAD_CLASSES = {f: type(getattr(Event(), f)) for f in FACTS.values()}
@@ -115,6 +137,13 @@ def _enum_value(method: str, field: FieldDescriptor, value: Any) -> int:
     values = field.enum_type.values_by_name
     if value in values:
         return values[value].number
+    # The short name after the enum's own prefix ("GRANTED" is REQUEST_OUTCOME_GRANTED, not
+    # REQUEST_OUTCOME_PARTIALLY_GRANTED), else the one name ending with it.
+    unspecified = [n for n in values if n.endswith("_UNSPECIFIED")]
+    if unspecified:
+        exact = unspecified[0][:-len("UNSPECIFIED")] + value.upper()
+        if exact in values:
+            return values[exact].number
     matches = [v for n, v in values.items() if n.endswith("_" + value.upper())]
     if len(matches) == 1:
         return matches[0].number
@@ -213,8 +242,9 @@ class Ledger:
         """Records any fact the Ledger knows, routed to its stream.
 
         ``event`` needs a payload and occur_time; event_id is optional (generated when
-        empty). Raises as the class says, and UnimplementedError for payload types the
-        Ledger does not record (analysis documents, retention, subject requests...).
+        empty). Raises as the class says, UnimplementedError for payload types the Ledger
+        does not record (annotations, source checkpoints), and PreconditionError for
+        SubjectIdentitySealed / SubjectErased (use :class:`~libconsent.SubjectDirectory`).
         """
         if not isinstance(event, Event):
             raise TypeError(f"record expects a libconsent.v1.Event, got {type(event).__name__}")
@@ -286,3 +316,18 @@ class Ledger:
     start_live_listen = _make_method("start_live_listen", "live_listen_started")
     access_recording = _make_method("access_recording", "recording_accessed")
     refuse_access = _make_method("refuse_access", "access_refused")
+    create_analysis_document = _make_method("create_analysis_document", "analysis_document_created")
+    amend_analysis_document = _make_method("amend_analysis_document", "analysis_document_amended")
+    purge_analysis_document = _make_method("purge_analysis_document", "analysis_document_purged")
+    create_derived_artefact = _make_method("create_derived_artefact", "derived_artefact_created")
+    record_decision = _make_method("record_decision", "decision_recorded")
+    answer_survey = _make_method("answer_survey", "survey_answered")
+    attribute_cause = _make_method("attribute_cause", "cause_attributed")
+    purge_recording = _make_method("purge_recording", "recording_purged")
+    override_retention = _make_method("override_retention", "retention_overridden")
+    place_legal_hold = _make_method("place_legal_hold", "legal_hold_placed")
+    review_legal_hold = _make_method("review_legal_hold", "legal_hold_reviewed")
+    release_legal_hold = _make_method("release_legal_hold", "legal_hold_released")
+    receive_subject_request = _make_method("receive_subject_request", "subject_request_received")
+    extend_subject_request = _make_method("extend_subject_request", "subject_request_extended")
+    fulfil_subject_request = _make_method("fulfil_subject_request", "subject_request_fulfilled")

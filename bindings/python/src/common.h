@@ -164,6 +164,7 @@ std::shared_ptr<StoreHandle> HandleOf(py::handle store);
 void RegisterStore(py::module_& m);
 void RegisterDomain(py::module_& m);
 void RegisterTables(py::module_& m);
+void RegisterDirectory(py::module_& m);
 
 }  // namespace consent::python
 

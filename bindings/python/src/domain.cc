@@ -12,7 +12,9 @@
 #include "consent/compliance.h"
 #include "consent/ledger.h"
 #include "consent/report.h"
+#include "consent/retention.h"
 #include "consent/simulator.h"
+#include "consent/subject_index.h"
 #include "tables.h"
 
 namespace consent::python {
@@ -126,6 +128,114 @@ py::dict PolicyDict(const Policy& p) {
   d["dsr_deadline_months"] = p.dsr_deadline_months;
   d["dsr_extension_months"] = p.dsr_extension_months;
   d["description"] = p.Describe();
+  return d;
+}
+
+// ---- Retention ----------------------------------------------------------------------------------
+
+PlanOptions MakePlanOptions(int64_t horizon_hours, bool include_scheduled, bool include_done) {
+  if (horizon_hours < 0) {
+    ThrowInvalid("RetentionPlan: horizon must not be negative (" + std::to_string(horizon_hours) +
+                     " h)",
+                 "horizon");
+  }
+  PlanOptions o;
+  o.horizon = std::chrono::hours(horizon_hours);
+  o.include_scheduled = include_scheduled;
+  o.include_done = include_done;
+  return o;
+}
+
+std::string PurgeReasonShortName(v1::PurgeReason r) {
+  if (r == v1::PURGE_REASON_UNSPECIFIED) return "";
+  std::string s = v1::PurgeReason_Name(r);
+  const std::string prefix = "PURGE_REASON_";
+  if (s.rfind(prefix, 0) == 0) s.erase(0, prefix.size());
+  return s;
+}
+
+py::dict PurgeItemDict(const PurgeItem& i) {
+  py::dict d;
+  d["target"] = std::string(PurgeTargetName(i.target));
+  d["state"] = std::string(PurgeStateName(i.state));
+  d["rule_id"] = i.rule_id;
+  d["reason"] = PurgeReasonShortName(i.reason);
+  d["recording_id"] = i.recording_id;
+  d["artefact_id"] = i.artefact_id;
+  d["copy_id"] = i.copy_id;
+  d["document_id"] = i.document_id;
+  d["call_id"] = i.call_id;
+  d["agent_ref"] = i.agent_ref;
+  d["storage_ref"] = i.storage_ref;
+  d["content_hash"] = i.content_hash_hex;
+  d["cause_ref"] = i.cause_ref;
+  d["collected"] = ToDatetime(i.collected);
+  d["due"] = ToDatetime(i.due);
+  d["overdue_seconds"] = std::chrono::duration<double>(i.overdue_by).count();
+  d["held_by"] = i.held_by;
+  d["evidence_position"] = i.evidence_position;
+  d["description"] = i.Describe();
+  return d;
+}
+
+py::dict HoldStatusDict(const HoldStatus& h) {
+  py::dict d;
+  d["hold_id"] = h.hold_id;
+  d["case_reference"] = h.case_reference;
+  d["owner_ref"] = h.owner_ref;
+  d["reason"] = h.reason;
+  d["active"] = h.active;
+  d["placed"] = ToDatetime(h.placed);
+  d["released"] = OptDatetime(h.released);
+  d["review_due"] = ToDatetime(h.review_due);
+  d["review_overdue"] = h.review_overdue;
+  d["items_held"] = h.items_held;
+  return d;
+}
+
+py::dict RetentionPlanDict(const RetentionPlan& p) {
+  py::dict d;
+  d["at"] = ToDatetime(p.at);
+  d["position"] = p.position;
+  py::list items;
+  for (const PurgeItem& i : p.items) items.append(PurgeItemDict(i));
+  d["items"] = items;
+  py::list holds;
+  for (const HoldStatus& h : p.holds) holds.append(HoldStatusDict(h));
+  d["holds"] = holds;
+  py::dict counts;
+  counts["overdue"] = p.overdue;
+  counts["due"] = p.due;
+  counts["awaiting_receipt"] = p.awaiting_receipt;
+  counts["held"] = p.held;
+  counts["scheduled"] = p.scheduled;
+  counts["done"] = p.done;
+  counts["recordings"] = p.recordings;
+  counts["documents"] = p.documents;
+  d["counts"] = counts;
+  return d;
+}
+
+RecordKind ParseRecordKind(const std::string& name) {
+  for (RecordKind k : {RecordKind::kRecording, RecordKind::kDocument, RecordKind::kHold,
+                       RecordKind::kRequest, RecordKind::kAnswer, RecordKind::kDecision}) {
+    if (RecordKindName(k) == name) return k;
+  }
+  ThrowInvalid("RecordVerdicts: unknown record kind \"" + name +
+                   "\" (recording, document, hold, request, answer or decision)",
+               "kind");
+}
+
+py::dict RecordVerdictsDict(const RecordVerdicts& v) {
+  py::dict d;
+  d["kind"] = std::string(RecordKindName(v.kind));
+  d["id"] = v.id;
+  d["call_id"] = v.call_id;
+  d["agent_ref"] = v.agent_ref;
+  d["subject_ref"] = v.subject_ref;
+  d["time"] = ToDatetime(v.time);
+  d["deadline"] = OptDatetime(v.deadline);
+  d["rules"] = RuleVerdictList(v.rules);
   return d;
 }
 
@@ -491,6 +601,68 @@ void RegisterDomain(py::module_& m) {
           py::arg("name"), py::arg("at") = py::none(),
           "Columns of a named table: [(name, kind, values, categories)], values as numpy "
           "arrays built in C++ (kind: int64, float64, bool, time, category, str).")
+      .def(
+          "retention_plan",
+          [](PyCompliance& c, py::object at, int64_t horizon_hours, bool include_scheduled,
+             bool include_done) {
+            const std::optional<TimePoint> when = OptTime(at);
+            const PlanOptions o = MakePlanOptions(horizon_hours, include_scheduled, include_done);
+            RetentionPlan p = c.Run("RetentionPlan", [&](Compliance& e, EventStore&) {
+              return e.retention().Plan(when ? *when : e.Now(), o);
+            });
+            return RetentionPlanDict(p);
+          },
+          py::arg("at") = py::none(), py::arg("horizon_hours") = 24,
+          py::arg("include_scheduled") = false, py::arg("include_done") = false,
+          "RetentionSchedule::Plan as a dict (at, position, items, holds, counts); at defaults "
+          "to the engine's clock.")
+      .def(
+          "retention_plan_table",
+          [](PyCompliance& c, py::object at, int64_t horizon_hours, bool include_scheduled,
+             bool include_done) {
+            const std::optional<TimePoint> when = OptTime(at);
+            const PlanOptions o = MakePlanOptions(horizon_hours, include_scheduled, include_done);
+            TableData data = c.Run("RetentionPlan", [&](Compliance& e, EventStore&) {
+              return BuildRetentionPlanTable(e, when ? *when : e.Now(), o);
+            });
+            return TableToPython(std::move(data));
+          },
+          py::arg("at") = py::none(), py::arg("horizon_hours") = 24,
+          py::arg("include_scheduled") = false, py::arg("include_done") = false,
+          "Columns of the retention_plan table for these plan options (built without the GIL).")
+      .def(
+          "record_verdicts",
+          [](PyCompliance& c, const std::string& kind, py::object at) {
+            const RecordKind k = ParseRecordKind(kind);
+            const std::optional<TimePoint> when = OptTime(at);
+            std::vector<RecordVerdicts> rows = c.Run("RecordVerdicts", [&](Compliance& e, EventStore&) {
+              std::vector<RecordVerdicts> out;
+              e.retention().ForEach(when ? *when : e.Now(), k, [&](const RecordVerdicts& v) {
+                out.push_back(v);
+                return true;
+              });
+              return out;
+            });
+            py::list out;
+            for (const RecordVerdicts& v : rows) out.append(RecordVerdictsDict(v));
+            return out;
+          },
+          py::arg("kind"), py::arg("at") = py::none(),
+          "RetentionSchedule::ForEach over one record kind (recording, document, hold, request, "
+          "answer, decision) as a list of dicts, in id order.")
+      .def(
+          "subject_export_json",
+          [](PyCompliance& c, const std::string& subject_ref, py::object at) {
+            const std::optional<TimePoint> when = OptTime(at);
+            return c.Run("SubjectExport", [&](Compliance& e, EventStore&) {
+              SubjectExport x = Unwrap(e.subjects().ExportAt(subject_ref, when ? *when : e.Now()));
+              return FormatSubjectExportJson(x);
+            });
+          },
+          py::arg("subject_ref"), py::arg("at") = py::none(),
+          "SubjectIndex::ExportAt formatted by FormatSubjectExportJson (what `consentctl "
+          "subject` prints); NotFoundError for a ref the log never names, InvalidEventError "
+          "for an empty one.")
       .def(
           "_call_rows_for_bench",
           [](PyCompliance& c, py::object at) {

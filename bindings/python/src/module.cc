@@ -78,6 +78,7 @@ PYBIND11_MODULE(_core, m) {
   cp::RegisterStore(m);
   cp::RegisterDomain(m);
   cp::RegisterTables(m);
+  cp::RegisterDirectory(m);
 
   m.def("new_event_id", [] { return py::bytes(consent::NewEventId()); },
         "A new time-ordered UUIDv7 event id, 16 raw bytes.");

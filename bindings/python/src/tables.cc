@@ -1,5 +1,5 @@
 // The tables behind libconsent's to_pandas(): calls, verdicts, violations, objections, agents,
-// accesses. Adding a table = one Build* function declaring its columns with Columns<Row>, plus
+// accesses, retention_plan, record_verdicts. Adding a table = one Build* function declaring its columns with Columns<Row>, plus
 // a line in kTables. See tables.h.
 
 #include "tables.h"
@@ -399,12 +399,112 @@ TableData BuildAccesses(const Compliance& c, const EventStore& store, TimePoint)
   return t.Finish();
 }
 
+// ---- retention_plan: one row per PurgeItem of RetentionSchedule::Plan ------------------------------
+std::vector<std::string> PurgeStateCategories() {
+  return {"overdue", "due", "awaiting_receipt", "held", "scheduled", "done"};
+}
+// "RETENTION" for PURGE_REASON_RETENTION; "" (missing) for UNSPECIFIED. The names are static
+// strings owned by the descriptors: safe to keep as views.
+std::string_view PurgeReasonShort(v1::PurgeReason r) {
+  if (r == v1::PURGE_REASON_UNSPECIFIED) return {};
+  std::string_view s = v1::PurgeReason_Name(r);
+  constexpr std::string_view kPrefix = "PURGE_REASON_";
+  if (s.substr(0, kPrefix.size()) == kPrefix) s.remove_prefix(kPrefix.size());
+  return s;
+}
+std::vector<std::string> PurgeReasonCategories() {
+  std::vector<std::string> out;
+  for (int i = v1::PurgeReason_MIN; i <= v1::PurgeReason_MAX; ++i) {
+    if (!v1::PurgeReason_IsValid(i) || i == v1::PURGE_REASON_UNSPECIFIED) continue;
+    out.emplace_back(PurgeReasonShort(static_cast<v1::PurgeReason>(i)));
+  }
+  return out;
+}
+
+struct PlanRow {
+  const PurgeItem* i;
+  std::string held_by;
+};
+std::string JoinStrings(const std::vector<std::string>& v) {
+  std::string s;
+  for (const std::string& x : v) {
+    if (!s.empty()) s += ';';
+    s += x;
+  }
+  return s;
+}
+
+TableData BuildRetentionPlanRows(const Compliance& c, TimePoint at, const PlanOptions& options) {
+  Columns<PlanRow> t;
+  t.Cat("state", [](const PlanRow& r) { return PurgeStateName(r.i->state); }, PurgeStateCategories());
+  t.Cat("rule_id", [](const PlanRow& r) -> std::string_view { return r.i->rule_id; });
+  t.Time("due", [](const PlanRow& r) -> std::optional<TimePoint> { return r.i->due; });
+  t.Time("collected", [](const PlanRow& r) -> std::optional<TimePoint> { return r.i->collected; });
+  t.Cat("target", [](const PlanRow& r) { return PurgeTargetName(r.i->target); },
+        {"recording_copy", "artefact_copy", "document"});
+  t.Str("recording_id", [](const PlanRow& r) -> std::string_view { return r.i->recording_id; });
+  t.Str("artefact_id", [](const PlanRow& r) -> std::string_view { return r.i->artefact_id; });
+  t.Str("copy_id", [](const PlanRow& r) -> std::string_view { return r.i->copy_id; });
+  t.Str("document_id", [](const PlanRow& r) -> std::string_view { return r.i->document_id; });
+  t.Str("call_id", [](const PlanRow& r) -> std::string_view { return r.i->call_id; });
+  t.Str("agent_ref", [](const PlanRow& r) -> std::string_view { return r.i->agent_ref; });
+  t.Str("storage_ref", [](const PlanRow& r) -> std::string_view { return r.i->storage_ref; });
+  t.Str("content_hash", [](const PlanRow& r) -> std::string_view { return r.i->content_hash_hex; });
+  t.Cat("reason", [](const PlanRow& r) { return PurgeReasonShort(r.i->reason); },
+        PurgeReasonCategories());
+  t.Str("cause_ref", [](const PlanRow& r) -> std::string_view { return r.i->cause_ref; });
+  t.Float("overdue_seconds", [](const PlanRow& r) -> std::optional<double> {
+    return std::chrono::duration<double>(r.i->overdue_by).count();
+  });
+  t.Str("held_by", [](const PlanRow& r) -> std::string_view { return r.held_by; });
+  const RetentionPlan plan = c.retention().Plan(at, options);
+  t.Reserve(plan.items.size());
+  for (const PurgeItem& i : plan.items) t.Append(PlanRow{&i, JoinStrings(i.held_by)});
+  return t.Finish();
+}
+
+TableData BuildRetentionPlan(const Compliance& c, const EventStore&, TimePoint at) {
+  return BuildRetentionPlanRows(c, at, PlanOptions{});
+}
+
+// ---- record_verdicts: one row per record (not a call) x rule -----------------------------------------
+constexpr RecordKind kRecordKinds[] = {RecordKind::kRecording, RecordKind::kDocument,
+                                       RecordKind::kHold,      RecordKind::kRequest,
+                                       RecordKind::kAnswer,    RecordKind::kDecision};
+struct RecordRule {
+  const RecordVerdicts* rec;
+  const RuleVerdict* rule;
+};
+TableData BuildRecordVerdicts(const Compliance& c, const EventStore&, TimePoint at) {
+  Columns<RecordRule> t;
+  std::vector<std::string> kinds;
+  for (RecordKind k : kRecordKinds) kinds.emplace_back(RecordKindName(k));
+  t.Cat("kind", [](const RecordRule& r) { return RecordKindName(r.rec->kind); }, kinds);
+  t.Str("id", [](const RecordRule& r) -> std::string_view { return r.rec->id; });
+  t.Str("call_id", [](const RecordRule& r) -> std::string_view { return r.rec->call_id; });
+  t.Str("agent_ref", [](const RecordRule& r) -> std::string_view { return r.rec->agent_ref; });
+  t.Str("subject_ref", [](const RecordRule& r) -> std::string_view { return r.rec->subject_ref; });
+  t.Time("time", [](const RecordRule& r) -> std::optional<TimePoint> { return r.rec->time; });
+  t.Time("deadline", [](const RecordRule& r) { return r.rec->deadline; });
+  t.Cat("rule_id", [](const RecordRule& r) -> std::string_view { return r.rule->rule_id; });
+  t.Cat("verdict", [](const RecordRule& r) { return Verdict_(r.rule->verdict); }, VerdictCategories());
+  t.Str("detail", [](const RecordRule& r) -> std::string_view { return r.rule->detail; });
+  for (RecordKind k : kRecordKinds) {
+    c.retention().ForEach(at, k, [&](const RecordVerdicts& v) {
+      for (const RuleVerdict& r : v.rules) t.Append(RecordRule{&v, &r});
+      return true;
+    });
+  }
+  return t.Finish();
+}
+
 using Builder = TableData (*)(const Compliance&, const EventStore&, TimePoint);
 const std::vector<std::pair<std::string, Builder>>& Tables() {
   static const auto* tables = new std::vector<std::pair<std::string, Builder>>{
       {"calls", &BuildCalls},           {"verdicts", &BuildVerdicts},
       {"violations", &BuildViolations}, {"objections", &BuildObjections},
       {"agents", &BuildAgents},         {"accesses", &BuildAccesses},
+      {"retention_plan", &BuildRetentionPlan}, {"record_verdicts", &BuildRecordVerdicts},
   };
   return *tables;
 }
@@ -539,6 +639,11 @@ void RegisterTables(py::module_& m) {
       .def("columns", &CallRowsForBench::BuildColumns, py::arg("total"), py::arg("distinct") = 0,
            "Columns of the calls table for `total` rows cycling over the first `distinct` held "
            "ones (0: all).");
+}
+
+TableData BuildRetentionPlanTable(const Compliance& compliance, TimePoint at,
+                                  const PlanOptions& options) {
+  return BuildRetentionPlanRows(compliance, at, options);
 }
 
 py::object MakeCallRowsForBench(std::vector<CallVerdicts> rows) {

@@ -65,6 +65,11 @@ const std::vector<std::string>& TableNames();
 TableData BuildTable(const std::string& name, const Compliance& compliance,
                      const EventStore& store, TimePoint at);
 
+// The retention_plan table for explicit plan options (the named table uses PlanOptions{}).
+// REQUIRES: the GIL is not held.
+TableData BuildRetentionPlanTable(const Compliance& compliance, TimePoint at,
+                                  const PlanOptions& options);
+
 // REQUIRES: the GIL is held. [(name, kind, numpy array, categories or None)].
 py::list TableToPython(TableData&& table);
 
