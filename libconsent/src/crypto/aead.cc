@@ -1,5 +1,7 @@
 #include "crypto/aead.h"
 
+#include "consent/event_id.h"
+
 #include <sodium.h>
 
 #include <cstdio>
@@ -70,16 +72,7 @@ std::string RandomBytes(size_t n) {
   return out;
 }
 
-std::string Hex(std::string_view bytes) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(bytes.size() * 2);
-  for (unsigned char c : bytes) {
-    out.push_back(kDigits[c >> 4]);
-    out.push_back(kDigits[c & 0xF]);
-  }
-  return out;
-}
+std::string Hex(std::string_view bytes) { return ToHex(bytes); }
 
 void Wipe(std::string* s) {
   if (s == nullptr || s->empty()) return;

@@ -2,6 +2,7 @@
 #include "consent/compliance.h"
 
 #include "projections/engine.h"
+#include "projections/rule_support.h"
 
 namespace consent {
 
@@ -17,16 +18,7 @@ std::string_view VerdictName(Verdict v) {
 }
 
 Verdict CallVerdicts::Overall() const {
-  auto rank = [](Verdict v) {
-    switch (v) {
-      case Verdict::kViolated: return 4;
-      case Verdict::kUnverified: return 3;
-      case Verdict::kPending: return 2;
-      case Verdict::kOk: return 1;
-      case Verdict::kNotApplicable: return 0;
-    }
-    return 0;
-  };
+  const auto rank = internal::Rank;
   Verdict worst = Verdict::kNotApplicable;
   for (const auto& r : rules) {
     if (rank(r.verdict) > rank(worst)) worst = r.verdict;

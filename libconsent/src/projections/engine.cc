@@ -1088,38 +1088,30 @@ void ComplianceEngine::ApplyCallEvent(const Event& e, const std::string& call_id
         }
         break;
       }
-      case P::kRecordingStored: {
-        const auto& p = e.recording_stored();
-        if (st::Recording* r = find_recording(p.recording_id())) {
-          st::Copy* cp = r->add_copies();
-          cp->set_copy_id(p.copy_id());
-          cp->set_artefact_id(p.artefact_id());
-          cp->set_stored_position(pos);
-          cp->set_stored_ns(ns);
-          cp->set_content_hash(p.content_hash());
-          cp->set_storage_ref(p.storage_ref());
-          if (!p.artefact_id().empty()) {
-            for (const auto& other : r->copies()) {
-              if (other.artefact_id() == p.artefact_id() && other.artefact_kind() != 0) {
-                cp->set_artefact_kind(other.artefact_kind());
-                break;
-              }
+      case P::kRecordingStored:
+      case P::kDerivedArtefactCreated: {
+        // A stored copy of the recording or of an artefact, or an artefact's first copy.
+        const bool artefact = e.has_derived_artefact_created();
+        const auto& stored = e.recording_stored();
+        const auto& derived = e.derived_artefact_created();
+        st::Recording* r = find_recording(artefact ? derived.recording_id() : stored.recording_id());
+        if (r == nullptr) break;
+        st::Copy* cp = r->add_copies();
+        cp->set_copy_id(artefact ? derived.copy_id() : stored.copy_id());
+        cp->set_artefact_id(artefact ? derived.artefact_id() : stored.artefact_id());
+        cp->set_stored_position(pos);
+        cp->set_stored_ns(ns);
+        cp->set_content_hash(artefact ? derived.content_hash() : stored.content_hash());
+        cp->set_storage_ref(artefact ? derived.storage_ref() : stored.storage_ref());
+        if (artefact) {
+          cp->set_artefact_kind(derived.kind());
+        } else if (!stored.artefact_id().empty()) {
+          for (const auto& other : r->copies()) {
+            if (other.artefact_id() == stored.artefact_id() && other.artefact_kind() != 0) {
+              cp->set_artefact_kind(other.artefact_kind());
+              break;
             }
           }
-        }
-        break;
-      }
-      case P::kDerivedArtefactCreated: {
-        const auto& p = e.derived_artefact_created();
-        if (st::Recording* r = find_recording(p.recording_id())) {
-          st::Copy* cp = r->add_copies();
-          cp->set_copy_id(p.copy_id());
-          cp->set_artefact_id(p.artefact_id());
-          cp->set_stored_position(pos);
-          cp->set_stored_ns(ns);
-          cp->set_content_hash(p.content_hash());
-          cp->set_storage_ref(p.storage_ref());
-          cp->set_artefact_kind(p.kind());
         }
         break;
       }

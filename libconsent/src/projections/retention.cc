@@ -8,6 +8,7 @@
 #include <set>
 #include <unordered_map>
 
+#include "consent/event_id.h"
 #include "projections/engine.h"
 #include "projections/rule_support.h"
 
@@ -338,17 +339,6 @@ int StateRank(PurgeState s) {
   return 6;
 }
 
-std::string Hex(const std::string& bytes) {
-  static const char* kDigits = "0123456789abcdef";
-  std::string out;
-  out.reserve(bytes.size() * 2);
-  for (unsigned char b : bytes) {
-    out.push_back(kDigits[b >> 4]);
-    out.push_back(kDigits[b & 15]);
-  }
-  return out;
-}
-
 }  // namespace
 
 // ---- Engine: snapshots -------------------------------------------------------------------------
@@ -432,7 +422,7 @@ RetentionPlan ComplianceEngine::PlanRetention(TimePoint at, const PlanOptions& o
         item.call_id = c.call_id();
         item.agent_ref = c.agent_ref();
         item.storage_ref = cp.storage_ref();
-        item.content_hash_hex = Hex(cp.content_hash());
+        item.content_hash_hex = ToHex(cp.content_hash());
         item.rule_id = co.governing.rule;
         item.reason = co.governing.reason;
         item.cause_ref = co.governing.cause_ref;
@@ -500,7 +490,7 @@ RetentionPlan ComplianceEngine::PlanRetention(TimePoint at, const PlanOptions& o
     if (!d.call_ids().empty()) item.call_id = d.call_ids(0);
     item.agent_ref = d.agent_ref();
     item.storage_ref = d.storage_ref();
-    item.content_hash_hex = Hex(d.content_hash());
+    item.content_hash_hex = ToHex(d.content_hash());
     item.rule_id = best->rule;
     item.reason = best->reason;
     item.cause_ref = best->cause_ref;
