@@ -544,6 +544,13 @@ std::vector<BadFact> BadFacts() {
                },
                kContradicts, "storage_receipt", "already purged with a receipt",
                "PurgeAnalysisDocument(document \"d-gone\")", true});
+  t.push_back({"a document purge whose hash is not the stored copy's",
+               [](Ledger& l) {
+                 return l.PurgeAnalysisDocument(DocumentPurge("d-1", std::string(32, '\x99'), "rcpt"),
+                                                At(700));
+               },
+               kContradicts, "content_hash", "content_hash is not the stored analysis document",
+               "PurgeAnalysisDocument(document \"d-1\")", true});
 
   // ---- Derived artefacts ----
   auto artefact_with = [](std::function<void(v1::DerivedArtefactCreated&)> change) {

@@ -1168,8 +1168,18 @@ const FactSpec kFacts[] = {
      [](const StreamState& s, const Event& e) -> Verdict {
        if (auto v = KnownDocument(s)) return v;
        const auto& f = e.analysis_document_purged();
-       return CheckRepeatedPurge(s.document_purge, "analysis document " + Quote(f.document_id()),
-                                 f.content_hash(), f.storage_receipt());
+       const std::string what = "analysis document " + Quote(f.document_id());
+       if (auto v = CheckRepeatedPurge(s.document_purge, what, f.content_hash(), f.storage_receipt())) {
+         return v;
+       }
+       if (!s.document_content_hash.empty() && !f.content_hash().empty() &&
+           s.document_content_hash != f.content_hash()) {
+         return Contradiction("content_hash",
+                              "content_hash is not the stored " + what + "'s (" +
+                                  At(s.document_hash_position) + "): the purge deleted other bytes",
+                              s.document_hash_position);
+       }
+       return std::nullopt;
      }},
     {Event::kRetentionOverridden, "OverrideRetention", RouteOverride,
      [](const Event& e) {
@@ -1532,6 +1542,14 @@ void StreamState::Apply(const Event& e) {
       if (!document_created) {
         document_created = true;
         document_created_position = pos;
+        document_content_hash = e.analysis_document_created().content_hash();
+        document_hash_position = pos;
+      }
+      break;
+    case Event::kAnalysisDocumentAmended:
+      if (!e.analysis_document_amended().content_hash().empty()) {
+        document_content_hash = e.analysis_document_amended().content_hash();
+        document_hash_position = pos;
       }
       break;
     case Event::kAnalysisDocumentPurged:

@@ -127,6 +127,10 @@ struct StreamState {
   // document-<id>
   bool document_created = false;
   uint64_t document_created_position = 0;
+  // SHA-256 of the host's stored copy (creation, then each amendment that gives one), and the
+  // position of the fact that gave it.
+  std::string document_content_hash;
+  uint64_t document_hash_position = 0;
   PurgeState document_purge;
 
   // answer-<id>
