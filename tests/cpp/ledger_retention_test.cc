@@ -623,7 +623,8 @@ std::vector<BadFact> BadFacts() {
                  return l.PurgeRecording(Purge("primary", std::string(32, '\x99'), "rcpt"),
                                          At(700));
                },
-               kContradicts, "content_hash", "content_hash is not the stored", "", true});
+               kContradicts, "content_hash",
+               "content_hash differs from the one stored with copy \"primary\"", "", true});
   t.push_back({"a purge of an artefact copy whose hash is not the stored one",
                [](Ledger& l) {
                  return l.PurgeRecording(Purge("t-primary", kHashPrimary, "rcpt", "t-1"), At(700));

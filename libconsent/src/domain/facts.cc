@@ -1153,7 +1153,7 @@ const FactSpec kFacts[] = {
        if (!c.content_hash.empty() && !f.content_hash().empty() &&
            c.content_hash != f.content_hash()) {
          return Contradiction("content_hash",
-                              "content_hash is not the stored " + copy + "'s (" +
+                              "content_hash differs from the one stored with " + copy + " (" +
                                   At(c.stored_position) + "): the purge deleted other bytes",
                               c.stored_position);
        }
