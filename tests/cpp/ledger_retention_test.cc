@@ -549,7 +549,7 @@ std::vector<BadFact> BadFacts() {
                  return l.PurgeAnalysisDocument(DocumentPurge("d-1", std::string(32, '\x99'), "rcpt"),
                                                 At(700));
                },
-               kContradicts, "content_hash", "content_hash is not the stored analysis document",
+               kContradicts, "content_hash", "content_hash differs from the one stored with analysis document",
                "PurgeAnalysisDocument(document \"d-1\")", true});
 
   // ---- Derived artefacts ----

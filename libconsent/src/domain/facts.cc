@@ -1175,7 +1175,7 @@ const FactSpec kFacts[] = {
        if (!s.document_content_hash.empty() && !f.content_hash().empty() &&
            s.document_content_hash != f.content_hash()) {
          return Contradiction("content_hash",
-                              "content_hash is not the stored " + what + "'s (" +
+                              "content_hash differs from the one stored with " + what + " (" +
                                   At(s.document_hash_position) + "): the purge deleted other bytes",
                               s.document_hash_position);
        }
