@@ -85,7 +85,7 @@ struct PurgeItem {
   std::chrono::nanoseconds overdue_by{0};  // kOverdue (and kHeld when overdue before the hold)
   std::vector<std::string> held_by;        // hold ids in force
   uint64_t evidence_position = 0;          // the fact that created the obligation
-  // "copy k-1 of recording r-1 (call c-1): LC-RET-1 retention, due 2026-03-01T10:00:00Z, overdue 3d".
+  // "overdue 3d 2h LC-RET-1 copy k-1 of r-1 (call c-1), due 2026-03-01T10:00:00Z, retention".
   std::string Describe() const;
 };
 

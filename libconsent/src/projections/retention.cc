@@ -2,6 +2,7 @@
 // recordings, documents, holds, requests, survey answers and decisions (LC-RET-*, LC-DSR-*,
 // LC-DATA-2, LC-EVAL-*), computed from the folded state against an evaluation time.
 #include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <cstdio>
 #include <map>
@@ -54,25 +55,24 @@ TimePoint AddCalendarMonths(TimePoint t, int months) {
 }
 
 std::string PurgeItem::Describe() const {
-  std::string what;
+  // What a reader needs first: the state and its age, the rule and the target; then the cause.
+  std::string out = std::string(PurgeStateName(state));
+  if (overdue_by.count() > 0) out += " " + internal::FormatDuration(overdue_by.count());
+  out += " " + rule_id + " ";
   switch (target) {
-    case PurgeTarget::kRecordingCopy: what = "copy " + copy_id + " of recording " + recording_id; break;
-    case PurgeTarget::kArtefactCopy:
-      what = "copy " + copy_id + " of artefact " + artefact_id + " (recording " + recording_id + ")";
-      break;
-    case PurgeTarget::kDocument: what = "analysis document " + document_id; break;
+    case PurgeTarget::kRecordingCopy: out += "copy " + copy_id + " of " + recording_id; break;
+    case PurgeTarget::kArtefactCopy: out += "copy " + copy_id + " of " + artefact_id; break;
+    case PurgeTarget::kDocument: out += "document " + document_id; break;
   }
-  if (!call_id.empty()) what += " (call " + call_id + ")";
-  what += ": " + rule_id + " " + std::string(v1::PurgeReason_Name(reason));
-  if (!cause_ref.empty()) what += " " + cause_ref;
-  what += ", due " + internal::FormatNs(internal::ToNs(due)) + ", " + std::string(PurgeStateName(state));
-  if (overdue_by.count() > 0) what += " by " + internal::FormatDuration(overdue_by.count());
-  if (!held_by.empty()) {
-    what += " (hold";
-    for (const auto& h : held_by) what += " " + h;
-    what += ")";
-  }
-  return what;
+  if (!call_id.empty()) out += " (call " + call_id + ")";
+  out += ", due " + internal::FormatNs(internal::ToNs(due));
+  std::string reason_name(v1::PurgeReason_Name(reason));
+  if (reason_name.rfind("PURGE_REASON_", 0) == 0) reason_name = reason_name.substr(13);
+  for (char& c : reason_name) c = static_cast<char>(c == '_' ? ' ' : std::tolower(static_cast<unsigned char>(c)));
+  out += ", " + reason_name;
+  if (!cause_ref.empty()) out += " " + cause_ref;
+  for (const auto& h : held_by) out += ", hold " + h;
+  return out;
 }
 
 RetentionPlan RetentionSchedule::Plan(TimePoint at, const PlanOptions& options) const {
