@@ -501,6 +501,18 @@ RouteResult RouteSubject(const std::string& subject_ref) {
 
 Verdict NoCheck(const Event&) { return std::nullopt; }
 
+// Pause, resume and stop share their shape: a recording, tracks, an acknowledgement not before
+// the command.
+template <typename Change>
+Verdict TrackChangeShape(const Change& f) {
+  return First([&] { return Require(f.recording_id(), "recording_id"); },
+               [&] { return RequireTracks(f.tracks()); },
+               [&] {
+                 return AckNotBeforeCommand(f.command_time(), f.has_command_time(), f.ack_time(),
+                                            f.has_ack_time());
+               });
+}
+
 const FactSpec kFacts[] = {
     // Governance: registration-<registration_id>
     {Event::kProcessingRegistered, "RegisterProcessing",
@@ -795,45 +807,21 @@ const FactSpec kFacts[] = {
      }},
     {Event::kRecordingPaused, "PauseRecording",
      [](const Event& e) { return ToCall(e.recording_paused().call_id()); },
-     [](const Event& e) {
-       const auto& f = e.recording_paused();
-       return First([&] { return Require(f.recording_id(), "recording_id"); },
-                    [&] { return RequireTracks(f.tracks()); },
-                    [&] {
-                      return AckNotBeforeCommand(f.command_time(), f.has_command_time(),
-                                                 f.ack_time(), f.has_ack_time());
-                    });
-     },
+     [](const Event& e) { return TrackChangeShape(e.recording_paused()); },
      [](const StreamState& s, const Event& e) -> Verdict {
        if (auto v = CallPrelude(s, e, AfterEnd::kRefused)) return v;
        return CheckPause(s, e.recording_paused().recording_id(), e.recording_paused().tracks());
      }},
     {Event::kRecordingResumed, "ResumeRecording",
      [](const Event& e) { return ToCall(e.recording_resumed().call_id()); },
-     [](const Event& e) {
-       const auto& f = e.recording_resumed();
-       return First([&] { return Require(f.recording_id(), "recording_id"); },
-                    [&] { return RequireTracks(f.tracks()); },
-                    [&] {
-                      return AckNotBeforeCommand(f.command_time(), f.has_command_time(),
-                                                 f.ack_time(), f.has_ack_time());
-                    });
-     },
+     [](const Event& e) { return TrackChangeShape(e.recording_resumed()); },
      [](const StreamState& s, const Event& e) -> Verdict {
        if (auto v = CallPrelude(s, e, AfterEnd::kRefused)) return v;
        return CheckResume(s, e.recording_resumed().recording_id(), e.recording_resumed().tracks());
      }},
     {Event::kRecordingStopped, "StopRecording",
      [](const Event& e) { return ToCall(e.recording_stopped().call_id()); },
-     [](const Event& e) {
-       const auto& f = e.recording_stopped();
-       return First([&] { return Require(f.recording_id(), "recording_id"); },
-                    [&] { return RequireTracks(f.tracks()); },
-                    [&] {
-                      return AckNotBeforeCommand(f.command_time(), f.has_command_time(),
-                                                 f.ack_time(), f.has_ack_time());
-                    });
-     },
+     [](const Event& e) { return TrackChangeShape(e.recording_stopped()); },
      [](const StreamState& s, const Event& e) -> Verdict {
        if (auto v = CallPrelude(s, e, AfterEnd::kAllowedUpToEnd)) return v;
        return CheckStop(s, e.recording_stopped().recording_id(), e.recording_stopped().tracks());

@@ -132,17 +132,11 @@ Acc CheckPurge(const st::Call& c, int64_t t0, int64_t limit, int64_t at_ns, int6
     acc.Ok(std::string(why) + " withdrawn before the purge deadline");
     return acc;
   }
-  HoldKeys keys;
-  keys.call_ids.push_back(c.call_id());
-  for (const auto& p : c.started().participants()) keys.refs.push_back(p.subject_ref());
-  for (const auto& a : c.agent_refs()) keys.refs.push_back(a);
+  HoldKeys keys = CallHoldKeys(c);
   for (const auto& r : c.recordings()) {
     if (r.started_ns() > at_ns || (!whole_call && r.started_ns() > t0)) continue;
     keys.recording_id = r.recording_id();
-    std::vector<const st::Hold*> covering;
-    for (const auto& h : holds) {
-      if (HoldCovers(h, keys)) covering.push_back(&h);
-    }
+    const std::vector<const st::Hold*> covering = CoveringHolds(holds, keys);
     const HeldDeadline hd = ApplyHolds(t0 + limit, covering, at_ns, kHoldReleaseGraceNs);
     const int64_t deadline = hd.deadline;
     bool any_copy = false;
@@ -190,14 +184,8 @@ StatusOr<CallVerdicts> ComplianceEngine::EvaluateCall(std::string_view call_id, 
     c = it->second;
   }
   const int64_t at_ns = ToNs(at);
-  // Legal holds suspend purges (LC-RET-3); copied only when there are any.
-  std::vector<st::Hold> holds;
-  {
-    std::shared_lock<std::shared_mutex> lock(records_mu_);
-    for (const auto& [id, h] : holds_) {
-      if (h.placed_ns() <= at_ns) holds.push_back(h);
-    }
-  }
+  // Legal holds suspend purges (LC-RET-3): the shared snapshot, not a copy per call.
+  const std::shared_ptr<const std::vector<st::Hold>> holds = Holds();
   const int64_t budget = c.policy().pause_budget_ns() ? c.policy().pause_budget_ns() : 2000000000LL;
   const int64_t purge_obj = c.policy().purge_after_objection_ns() ? c.policy().purge_after_objection_ns()
                                                                    : 24 * 3600 * 1000000000LL;
@@ -251,7 +239,7 @@ StatusOr<CallVerdicts> ComplianceEngine::EvaluateCall(std::string_view call_id, 
     if (s.verdict == Verdict::kOk) acc[rule].Ok("private flag honoured: " + s.detail);
     else acc[rule].Add(s.verdict, "after the private flag: " + s.detail, ev);
     if (s.capture_running || recorded) {
-      Acc purge = CheckPurge(c, p.ns(), purge_priv, at_ns, 0, /*whole_call=*/true, "private flag", c.call_id(), holds);
+      Acc purge = CheckPurge(c, p.ns(), purge_priv, at_ns, 0, /*whole_call=*/true, "private flag", c.call_id(), *holds);
       if (purge.verdict == Verdict::kOk) acc[rule].Ok(purge.detail);
       else if (purge.verdict != Verdict::kNotApplicable) acc[rule].Add(purge.verdict, purge.detail, purge.evidence);
     }
@@ -290,7 +278,7 @@ StatusOr<CallVerdicts> ComplianceEngine::EvaluateCall(std::string_view call_id, 
         // A withdrawal counts only once it has happened, as seen from the evaluation time.
         const int64_t withdrawn = o.withdrawn_ns() != 0 && o.withdrawn_ns() <= at_ns ? o.withdrawn_ns() : 0;
         Acc purge = CheckPurge(c, o.raised_ns(), purge_obj, at_ns, withdrawn, /*whole_call=*/false, "objection",
-                               o.objection_id(), holds);
+                               o.objection_id(), *holds);
         if (purge.verdict == Verdict::kOk) acc["LC-OBJ-4"].Ok(purge.detail);
         else if (purge.verdict != Verdict::kNotApplicable) acc["LC-OBJ-4"].Add(purge.verdict, purge.detail, purge.evidence);
       }

@@ -153,6 +153,7 @@ void ComplianceEngine::Clear() {
     methods_.clear();
     subjects_.clear();
     subject_calls_.clear();
+    RefreshHoldsSnapshot();
   }
   dirty_.clear();
   position_.store(0);
@@ -228,6 +229,10 @@ Status ComplianceEngine::Load() {
   CONSENT_RETURN_IF_ERROR(parse_error);
   for (const auto& [id, r] : registrations_) RefreshRegistrationSnapshot(id);
   world.unlock();
+  {
+    std::unique_lock<std::shared_mutex> records(records_mu_);
+    RefreshHoldsSnapshot();
+  }
   for (size_t i = 0; i < kCallShards; ++i) {
     for (const auto& [id, c] : call_shards_[i].calls) IndexCall(c);
   }
@@ -1143,7 +1148,6 @@ void ComplianceEngine::ApplyCallEvent(const Event& e, const std::string& call_id
         const auto& p = e.retention_overridden();
         if (st::Recording* r = find_recording(p.recording_id())) {
           if (!p.ground().empty()) {
-            r->set_override_position(pos);
             st::Override* o = r->add_overrides();
             o->set_cause_ref(p.cause_ref());
             o->set_artefact_id(p.artefact_id());

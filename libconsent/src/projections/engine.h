@@ -23,6 +23,7 @@
 
 #include "consent/compliance.h"
 #include "consent/retention.h"
+#include "projections/rule_support.h"
 #include "projections/state.pb.h"
 
 namespace consent::internal {
@@ -162,6 +163,10 @@ class ComplianceEngine {
                              const std::function<bool(const RecordVerdicts&)>& fn) const;
   StatusOr<SubjectExport> ExportSubject(std::string_view subject_ref, TimePoint at) const;
   std::vector<std::string> SubjectsOf(std::string_view call_id) const;
+  // Every legal hold, as an immutable snapshot shared with the folder (no copy per evaluation).
+  std::shared_ptr<const std::vector<st::Hold>> Holds() const;
+  // Retention limits and policy of every registration version.
+  LimitsTable Limits() const;
   // LC-DSR-1/2 verdict of one request at at_ns (retention.cc).
   RecordVerdicts EvaluateRequest(const st::Request& q, int64_t at_ns, const Policy& policy,
                                  const std::vector<st::Hold>& holds,
@@ -249,6 +254,10 @@ class ComplianceEngine {
   mutable std::shared_mutex records_mu_;
   std::map<std::string, st::Document> documents_;  // GUARDED_BY(records_mu_)
   std::map<std::string, st::Hold> holds_;          // GUARDED_BY(records_mu_)
+  // Read-only copy of holds_ for evaluations, replaced whenever a hold changes.
+  std::shared_ptr<const std::vector<st::Hold>> holds_snapshot_;  // GUARDED_BY(records_mu_)
+  // REQUIRES: records_mu_ held exclusively.
+  void RefreshHoldsSnapshot();
   std::map<std::string, st::Request> requests_;    // GUARDED_BY(records_mu_)
   std::map<std::string, st::Answer> answers_;      // GUARDED_BY(records_mu_)
   std::map<std::string, st::Decision> decisions_;  // GUARDED_BY(records_mu_)

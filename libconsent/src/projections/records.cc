@@ -9,10 +9,6 @@ namespace consent::internal {
 
 namespace {
 
-bool Contains(const google::protobuf::RepeatedPtrField<std::string>& list, const std::string& x) {
-  return std::find(list.begin(), list.end(), x) != list.end();
-}
-
 // Unicode code points in UTF-8 text (LC-DATA-2 counts characters, not bytes).
 uint32_t CodePoints(const std::string& s) {
   uint32_t n = 0;
@@ -80,35 +76,47 @@ std::vector<std::string> ComplianceEngine::SubjectsOf(std::string_view call_id) 
   return out;
 }
 
+void ComplianceEngine::RefreshHoldsSnapshot() {
+  auto holds = std::make_shared<std::vector<st::Hold>>();
+  holds->reserve(holds_.size());
+  for (const auto& [id, h] : holds_) holds->push_back(h);
+  holds_snapshot_ = std::move(holds);
+}
+
+std::shared_ptr<const std::vector<st::Hold>> ComplianceEngine::Holds() const {
+  std::shared_lock<std::shared_mutex> lock(records_mu_);
+  return holds_snapshot_;
+}
+
+LimitsTable ComplianceEngine::Limits() const {
+  std::shared_lock<std::shared_mutex> lock(world_mu_);
+  return BuildLimits(registrations_);
+}
+
 void ComplianceEngine::NotePurgeUnderHolds(const std::string& call_id, const std::string& recording_id,
                                            const std::string& document_id, uint64_t pos, int64_t ns) {
-  std::vector<std::string> refs;
-  if (!call_id.empty()) refs = SubjectsOf(call_id);
-  if (!document_id.empty()) {
-    std::vector<std::string> calls;
-    {
-      std::shared_lock<std::shared_mutex> lock(records_mu_);
-      if (auto it = documents_.find(document_id); it != documents_.end()) {
-        refs.push_back(it->second.agent_ref());
-        calls.assign(it->second.call_ids().begin(), it->second.call_ids().end());
-      }
-    }
-    for (const auto& c : calls) {
-      for (auto& r : SubjectsOf(c)) refs.push_back(std::move(r));
-    }
+  // The same keys the purge plan uses for the target (CallHoldKeys, DocumentHoldKeys).
+  HoldKeys keys;
+  if (!call_id.empty()) {
+    CallShard& sh = ShardOfCall(call_id);
+    std::shared_lock<std::shared_mutex> lock(sh.mu);
+    if (auto it = sh.calls.find(call_id); it != sh.calls.end()) keys = CallHoldKeys(it->second);
+    keys.recording_id = recording_id;
+  } else {
+    std::shared_lock<std::shared_mutex> lock(records_mu_);
+    auto it = documents_.find(document_id);
+    if (it == documents_.end()) return;
+    keys = DocumentHoldKeys(it->second);
   }
   std::unique_lock<std::shared_mutex> lock(records_mu_);
+  bool changed = false;
   for (auto& [id, h] : holds_) {
-    if (h.placed_ns() > ns || (h.released_ns() != 0 && h.released_ns() <= ns)) continue;
-    bool covered = (!recording_id.empty() && Contains(h.recording_ids(), recording_id)) ||
-                   (!document_id.empty() && Contains(h.document_ids(), document_id)) ||
-                   (!call_id.empty() && Contains(h.call_ids(), call_id));
-    for (const auto& r : refs) covered = covered || Contains(h.agent_refs(), r) || Contains(h.subject_refs(), r);
-    if (covered) {
-      h.add_purged_while_held(pos);
-      MarkDirty("h/", id);
-    }
+    if (h.placed_ns() > ns || (h.released_ns() != 0 && h.released_ns() <= ns) || !HoldCovers(h, keys)) continue;
+    h.add_purged_while_held(pos);
+    MarkDirty("h/", id);
+    changed = true;
   }
+  if (changed) RefreshHoldsSnapshot();
 }
 
 void ComplianceEngine::ApplyRecordEvent(const Event& e) {
@@ -129,7 +137,6 @@ void ComplianceEngine::ApplyRecordEvent(const Event& e) {
         FillDocument(&d, p.content());
         d.set_created_ns(ns);
         d.set_created_position(pos);
-        d.set_stored(!p.storage_ref().empty());
         d.set_content_hash(p.content_hash());
         d.set_storage_ref(p.storage_ref());
         MarkDirty("d/", p.document_id());
@@ -150,7 +157,7 @@ void ComplianceEngine::ApplyRecordEvent(const Event& e) {
         auto it = documents_.find(p.document_id());
         if (it == documents_.end()) break;
         st::Document& d = it->second;
-        const bool receipt = !d.stored() || (!p.content_hash().empty() && !p.storage_receipt().empty());
+        const bool receipt = d.storage_ref().empty() || (!p.content_hash().empty() && !p.storage_receipt().empty());
         if (d.purged_position() == 0 || (!d.receipt() && receipt)) {
           d.set_purged_position(pos);
           d.set_purged_ns(ns);
@@ -244,6 +251,7 @@ void ComplianceEngine::ApplyRecordEvent(const Event& e) {
         h.set_placed_position(pos);
         if (p.has_next_review_time()) h.set_next_review_ns(ToNs(p.next_review_time()));
         MarkDirty("h/", p.hold_id());
+        RefreshHoldsSnapshot();
         break;
       }
       case P::kLegalHoldReviewed: {
@@ -255,6 +263,7 @@ void ComplianceEngine::ApplyRecordEvent(const Event& e) {
         r->set_position(pos);
         if (p.has_next_review_time()) it->second.set_next_review_ns(ToNs(p.next_review_time()));
         MarkDirty("h/", p.hold_id());
+        RefreshHoldsSnapshot();
         break;
       }
       case P::kLegalHoldReleased: {
@@ -264,6 +273,7 @@ void ComplianceEngine::ApplyRecordEvent(const Event& e) {
         it->second.set_released_ns(ns);
         it->second.set_released_position(pos);
         MarkDirty("h/", p.hold_id());
+        RefreshHoldsSnapshot();
         break;
       }
       case P::kSubjectRequestReceived: {

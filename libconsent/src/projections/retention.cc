@@ -6,10 +6,12 @@
 #include <chrono>
 #include <cstdio>
 #include <map>
+#include <memory>
 #include <set>
 #include <unordered_map>
 
 #include "consent/event_id.h"
+#include "consent/report.h"
 #include "projections/engine.h"
 #include "projections/rule_support.h"
 
@@ -114,6 +116,32 @@ bool HoldCovers(const st::Hold& h, const HoldKeys& k) {
   return false;
 }
 
+HoldKeys CallHoldKeys(const st::Call& c) {
+  HoldKeys k;
+  k.call_ids.push_back(c.call_id());
+  for (const auto& p : c.started().participants()) {
+    if (!p.subject_ref().empty()) k.refs.push_back(p.subject_ref());
+  }
+  for (const auto& a : c.agent_refs()) k.refs.push_back(a);
+  return k;
+}
+
+HoldKeys DocumentHoldKeys(const st::Document& d) {
+  HoldKeys k;
+  k.document_id = d.document_id();
+  k.call_ids.assign(d.call_ids().begin(), d.call_ids().end());
+  k.refs.push_back(d.agent_ref());
+  return k;
+}
+
+std::vector<const st::Hold*> CoveringHolds(const std::vector<st::Hold>& holds, const HoldKeys& k) {
+  std::vector<const st::Hold*> out;
+  for (const auto& h : holds) {
+    if (HoldCovers(h, k)) out.push_back(&h);
+  }
+  return out;
+}
+
 HeldDeadline ApplyHolds(int64_t deadline, const std::vector<const st::Hold*>& holds, int64_t at_ns,
                         int64_t grace_ns) {
   HeldDeadline out;
@@ -166,17 +194,8 @@ int64_t RequestDeadline(const st::Request& r, const Policy& p) {
 }
 
 std::string FormatNs(int64_t ns) {
-  using namespace std::chrono;
-  const sys_time<nanoseconds> t{nanoseconds{ns}};
-  const sys_days day = floor<days>(t);
-  const year_month_day ymd{day};
-  const hh_mm_ss<seconds> hms{floor<seconds>(t - day)};
-  char buf[40];
-  std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02d:%02d:%02dZ", static_cast<int>(ymd.year()),
-                static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()),
-                static_cast<int>(hms.hours().count()), static_cast<int>(hms.minutes().count()),
-                static_cast<int>(hms.seconds().count()));
-  return buf;
+  // RFC 3339 to the second, by the formatter the report uses (FormatTime).
+  return FormatTime(std::chrono::floor<std::chrono::seconds>(FromNs(ns)));
 }
 
 std::string FormatDuration(int64_t ns) {
@@ -193,7 +212,7 @@ namespace {
 
 // What the plan and the verdicts need from the records, copied under one shared lock.
 struct RecordsSnapshot {
-  std::vector<st::Hold> holds;
+  std::shared_ptr<const std::vector<st::Hold>> holds;
   std::vector<st::Request> requests;
   std::unordered_map<std::string, std::vector<const st::Request*>> purge_requests_by_ref;
 };
@@ -246,6 +265,27 @@ struct CopyObligation {
 
 namespace {
 
+// The obligation that falls due first once holds are applied, among those `skip` keeps. The
+// retention obligation is never skipped, so there is always one.
+struct Governing {
+  const Obligation* obligation = nullptr;
+  HeldDeadline held;
+};
+template <typename Skip>
+Governing Earliest(const std::vector<Obligation>& obligations, const std::vector<const st::Hold*>& holds,
+                   int64_t at_ns, int64_t grace_ns, Skip&& skip) {
+  Governing g;
+  for (const auto& ob : obligations) {
+    if (skip(ob)) continue;
+    HeldDeadline hd = ApplyHolds(ob.deadline, holds, at_ns, grace_ns);
+    if (g.obligation == nullptr || hd.deadline < g.held.deadline) {
+      g.obligation = &ob;
+      g.held = std::move(hd);
+    }
+  }
+  return g;
+}
+
 template <typename Fn>
 void ForEachCopyObligation(const st::Call& c, int64_t at_ns, const LimitsTable& limits, const RecordsSnapshot& rs,
                            int64_t grace_ns, Fn&& fn) {
@@ -255,12 +295,7 @@ void ForEachCopyObligation(const st::Call& c, int64_t at_ns, const LimitsTable& 
                                                                    : 24 * kNsPerHour;
   const int64_t purge_priv = c.policy().purge_after_private_ns() ? c.policy().purge_after_private_ns()
                                                                   : 24 * kNsPerHour;
-  HoldKeys keys;
-  keys.call_ids.push_back(c.call_id());
-  for (const auto& p : c.started().participants()) {
-    if (!p.subject_ref().empty()) keys.refs.push_back(p.subject_ref());
-  }
-  for (const auto& a : c.agent_refs()) keys.refs.push_back(a);
+  HoldKeys keys = CallHoldKeys(c);
   std::vector<const st::Request*> requests;
   for (const auto& ref : keys.refs) {
     auto it = rs.purge_requests_by_ref.find(ref);
@@ -272,10 +307,7 @@ void ForEachCopyObligation(const st::Call& c, int64_t at_ns, const LimitsTable& 
   for (const auto& r : c.recordings()) {
     if (r.started_ns() > at_ns) continue;
     keys.recording_id = r.recording_id();
-    std::vector<const st::Hold*> holds;
-    for (const auto& h : rs.holds) {
-      if (HoldCovers(h, keys)) holds.push_back(&h);
-    }
+    const std::vector<const st::Hold*> holds = CoveringHolds(*rs.holds, keys);
     const RetentionLimits lim = limits.LimitsAt(c.registration_id(), r.started_ns());
     std::vector<Obligation> obligations;
     const int64_t retention = AddMonthsNs(r.started_ns(), lim.recording_months);
@@ -300,19 +332,10 @@ void ForEachCopyObligation(const st::Call& c, int64_t at_ns, const LimitsTable& 
     const HeldDeadline retention_held = ApplyHolds(retention, holds, at_ns, grace_ns);
     for (const auto& cp : r.copies()) {
       if (cp.stored_ns() > at_ns) continue;
-      const Obligation* best = nullptr;
-      HeldDeadline best_held;
-      for (const auto& ob : obligations) {
-        if (ob.reason != v1::PURGE_REASON_RETENTION && Overridden(r.overrides(), ob.cause_ref, cp.artefact_id(), at_ns)) {
-          continue;
-        }
-        HeldDeadline hd = ApplyHolds(ob.deadline, holds, at_ns, grace_ns);
-        if (best == nullptr || hd.deadline < best_held.deadline) {
-          best = &ob;
-          best_held = std::move(hd);
-        }
-      }
-      fn(CopyObligation{&r, &cp, *best, best_held, retention_held.deadline, retention_held});
+      Governing g = Earliest(obligations, holds, at_ns, grace_ns, [&](const Obligation& ob) {
+        return ob.reason != v1::PURGE_REASON_RETENTION && Overridden(r.overrides(), ob.cause_ref, cp.artefact_id(), at_ns);
+      });
+      fn(CopyObligation{&r, &cp, *g.obligation, std::move(g.held), retention_held.deadline, retention_held});
     }
   }
 }
@@ -364,17 +387,12 @@ RetentionPlan ComplianceEngine::PlanRetention(TimePoint at, const PlanOptions& o
   RetentionPlan plan;
   plan.at = at;
   plan.position = position();
-  LimitsTable limits;
-  {
-    std::shared_lock<std::shared_mutex> lock(world_mu_);
-    limits = BuildLimits(registrations_);
-  }
+  const LimitsTable limits = Limits();
   RecordsSnapshot rs;
   std::vector<st::Document> documents;
-  std::unordered_map<std::string, std::vector<std::string>> calls_of_subject;
   {
     std::shared_lock<std::shared_mutex> lock(records_mu_);
-    for (const auto& [id, h] : holds_) rs.holds.push_back(h);
+    rs.holds = holds_snapshot_;
     for (const auto& [id, q] : requests_) rs.requests.push_back(q);
     for (const auto& [id, d] : documents_) {
       if (d.created_ns() <= at_ns) documents.push_back(d);
@@ -459,23 +477,10 @@ RetentionPlan ComplianceEngine::PlanRetention(TimePoint at, const PlanOptions& o
                                q->received_position()});
       }
     }
-    HoldKeys keys;
-    keys.document_id = d.document_id();
-    keys.call_ids.assign(d.call_ids().begin(), d.call_ids().end());
-    keys.refs.push_back(d.agent_ref());
-    std::vector<const st::Hold*> holds;
-    for (const auto& h : rs.holds) {
-      if (HoldCovers(h, keys)) holds.push_back(&h);
-    }
-    const Obligation* best = nullptr;
-    HeldDeadline best_held;
-    for (const auto& ob : obligations) {
-      HeldDeadline hd = ApplyHolds(ob.deadline, holds, at_ns, grace);
-      if (best == nullptr || hd.deadline < best_held.deadline) {
-        best = &ob;
-        best_held = std::move(hd);
-      }
-    }
+    const std::vector<const st::Hold*> holds = CoveringHolds(*rs.holds, DocumentHoldKeys(d));
+    const Governing g = Earliest(obligations, holds, at_ns, grace, [](const Obligation&) { return false; });
+    const Obligation* best = g.obligation;
+    const HeldDeadline& best_held = g.held;
     const bool purged = d.purged_position() != 0 && d.purged_ns() <= at_ns;
     const bool immediate = best->reason != v1::PURGE_REASON_RETENTION;
     const PurgeState state = StateOf(purged, d.receipt(), best_held, at_ns, horizon_ns, immediate);
@@ -515,7 +520,7 @@ RetentionPlan ComplianceEngine::PlanRetention(TimePoint at, const PlanOptions& o
   });
   const Policy defaults = Policy::Defaults();
   const int64_t review_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(defaults.hold_review).count();
-  for (const auto& h : rs.holds) {
+  for (const auto& h : *rs.holds) {
     if (h.placed_ns() > at_ns) continue;
     HoldStatus hs;
     hs.hold_id = h.hold_id();
@@ -599,10 +604,14 @@ RuleVerdict Data2(const st::Document& d, const Policy& p) {
   return acc.Take("LC-DATA-2");
 }
 
-// LC-RET-1/2 (`rule`) and LC-RET-4 for one target: purged (with receipt) by the deadline.
+// One purge target against `deadline` (after holds): into `ret` whether it was purged in time
+// (LC-RET-1/2), into `ret4` whether every purge has its receipt (LC-RET-4). Either may be null.
 void JudgePurge(const std::string& what, int64_t deadline, const HeldDeadline& held, bool purged,
                 int64_t purged_ns, bool receipt, uint64_t purged_position, uint64_t origin, int64_t at_ns,
                 Acc* ret, Acc* ret4) {
+  Acc unused;
+  if (ret == nullptr) ret = &unused;
+  if (ret4 == nullptr) ret4 = &unused;
   if (purged) {
     if (purged_ns <= deadline) ret->Ok(what + " purged on time");
     else ret->Add(Verdict::kViolated, what + " purged " + FormatDuration(purged_ns - deadline) + " late", {origin, purged_position});
@@ -629,11 +638,7 @@ void JudgePurge(const std::string& what, int64_t deadline, const HeldDeadline& h
 void ComplianceEngine::ForEachRecordVerdicts(TimePoint at, RecordKind kind,
                                              const std::function<bool(const RecordVerdicts&)>& fn) const {
   const int64_t at_ns = ToNs(at);
-  LimitsTable limits;
-  {
-    std::shared_lock<std::shared_mutex> lock(world_mu_);
-    limits = BuildLimits(registrations_);
-  }
+  const LimitsTable limits = Limits();
   RecordsSnapshot rs;
   std::map<std::string, st::Document> documents;
   std::map<std::string, st::Answer> answers;
@@ -641,7 +646,7 @@ void ComplianceEngine::ForEachRecordVerdicts(TimePoint at, RecordKind kind,
   std::map<std::string, st::Method> methods;
   {
     std::shared_lock<std::shared_mutex> lock(records_mu_);
-    for (const auto& [id, h] : holds_) rs.holds.push_back(h);
+    rs.holds = holds_snapshot_;
     for (const auto& [id, q] : requests_) rs.requests.push_back(q);
     if (kind == RecordKind::kDocument || kind == RecordKind::kDecision || kind == RecordKind::kRequest) documents = documents_;
     if (kind == RecordKind::kAnswer) answers = answers_;
@@ -666,12 +671,11 @@ void ComplianceEngine::ForEachRecordVerdicts(TimePoint at, RecordKind kind,
             const st::Copy& cp = *co.copy;
             const bool purged = cp.purged_position() != 0 && cp.purged_ns() <= at_ns;
             const std::string what = "copy " + cp.copy_id() + (cp.artefact_id().empty() ? "" : " of artefact " + cp.artefact_id());
-            Acc ignored;
+            // LC-RET-1 against the retention deadline; LC-RET-4 against the first obligation.
             JudgePurge(what, co.retention_deadline, co.retention_held, purged, cp.purged_ns(), cp.receipt(),
-                       cp.purged_position(), cp.stored_position(), at_ns, &ret1, &ignored);
-            Acc ignored1;
+                       cp.purged_position(), cp.stored_position(), at_ns, &ret1, nullptr);
             JudgePurge(what, co.held.deadline, co.held, purged, cp.purged_ns(), cp.receipt(), cp.purged_position(),
-                       cp.stored_position(), at_ns, &ignored1, &ret4);
+                       cp.stored_position(), at_ns, nullptr, &ret4);
           });
           for (const auto& r : c.recordings()) {
             if (r.started_ns() > at_ns) continue;
@@ -715,15 +719,7 @@ void ComplianceEngine::ForEachRecordVerdicts(TimePoint at, RecordKind kind,
         }
         const Policy policy = limits.PolicyAt(d.registration_id(), d.created_ns());
         const int64_t deadline = AddMonthsNs(d.created_ns(), limits.LimitsAt(d.registration_id(), d.created_ns()).analysis_months);
-        HoldKeys keys;
-        keys.document_id = d.document_id();
-        keys.call_ids.assign(d.call_ids().begin(), d.call_ids().end());
-        keys.refs.push_back(d.agent_ref());
-        std::vector<const st::Hold*> holds;
-        for (const auto& h : rs.holds) {
-          if (HoldCovers(h, keys)) holds.push_back(&h);
-        }
-        const HeldDeadline hd = ApplyHolds(deadline, holds, at_ns, grace);
+        const HeldDeadline hd = ApplyHolds(deadline, CoveringHolds(*rs.holds, DocumentHoldKeys(d)), at_ns, grace);
         const bool purged = d.purged_position() != 0 && d.purged_ns() <= at_ns;
         Acc ret2, ret4;
         JudgePurge("document " + d.document_id(), hd.deadline, hd, purged, d.purged_ns(), d.receipt(),
@@ -745,7 +741,7 @@ void ComplianceEngine::ForEachRecordVerdicts(TimePoint at, RecordKind kind,
     }
     case RecordKind::kHold: {
       const int64_t review_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(defaults.hold_review).count();
-      for (const auto& h : rs.holds) {
+      for (const auto& h : *rs.holds) {
         if (h.placed_ns() > at_ns) continue;
         Acc acc;
         std::vector<std::string> missing;
@@ -791,7 +787,7 @@ void ComplianceEngine::ForEachRecordVerdicts(TimePoint at, RecordKind kind,
     case RecordKind::kRequest: {
       for (const auto& q : rs.requests) {
         if (q.received_ns() > at_ns) continue;
-        if (!fn(EvaluateRequest(q, at_ns, limits.PolicyAt("", 0), rs.holds, documents))) return;
+        if (!fn(EvaluateRequest(q, at_ns, Policy::Defaults(), *rs.holds, documents))) return;
       }
       return;
     }
@@ -959,18 +955,11 @@ RecordVerdicts ComplianceEngine::EvaluateRequest(const st::Request& q, int64_t a
       auto it = sh.calls.find(call_id);
       if (it == sh.calls.end()) continue;
       const st::Call& c = it->second;
-      HoldKeys keys;
-      keys.call_ids.push_back(call_id);
-      for (const auto& p : c.started().participants()) keys.refs.push_back(p.subject_ref());
-      for (const auto& a : c.agent_refs()) keys.refs.push_back(a);
+      HoldKeys keys = CallHoldKeys(c);
       for (const auto& r : c.recordings()) {
         if (r.started_ns() > at_ns) continue;
         keys.recording_id = r.recording_id();
-        std::vector<const st::Hold*> covering;
-        for (const auto& h : holds) {
-          if (HoldCovers(h, keys)) covering.push_back(&h);
-        }
-        const HeldDeadline hd = ApplyHolds(deadline, covering, at_ns, grace);
+        const HeldDeadline hd = ApplyHolds(deadline, CoveringHolds(holds, keys), at_ns, grace);
         for (const auto& cp : r.copies()) {
           if (Overridden(r.overrides(), q.request_id(), cp.artefact_id(), at_ns)) continue;
           const bool done = cp.purged_position() != 0 && cp.purged_ns() <= at_ns && cp.receipt();

@@ -73,6 +73,12 @@ struct HoldKeys {
   std::vector<std::string> refs;  // callers' subject refs and agent refs
 };
 bool HoldCovers(const st::Hold& h, const HoldKeys& k);
+// The keys of a call's media (call id, callers' subject refs, agents; recording_id left for the
+// caller to set) and of an analysis document (document id, its calls, its agent).
+HoldKeys CallHoldKeys(const st::Call& c);
+HoldKeys DocumentHoldKeys(const st::Document& d);
+// The holds of `holds` that cover `k`.
+std::vector<const st::Hold*> CoveringHolds(const std::vector<st::Hold>& holds, const HoldKeys& k);
 
 // The deadline after legal holds, and whether a hold in force suspends the purge at `at_ns`.
 struct HeldDeadline {

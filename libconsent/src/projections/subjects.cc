@@ -46,7 +46,7 @@ StatusOr<SubjectExport> ComplianceEngine::ExportSubject(std::string_view subject
   std::map<std::string, st::Document> documents;
   std::map<std::string, st::Method> methods;
   std::vector<st::Request> requests;
-  std::vector<st::Hold> holds;
+  const std::shared_ptr<const std::vector<st::Hold>> holds = Holds();
   bool known = false;
   {
     std::shared_lock<std::shared_mutex> lock(records_mu_);
@@ -57,7 +57,6 @@ StatusOr<SubjectExport> ComplianceEngine::ExportSubject(std::string_view subject
     for (const auto& [id, q] : requests_) {
       if (q.subject_ref() == ref && q.received_ns() <= at_ns) requests.push_back(q);
     }
-    for (const auto& [id, h] : holds_) holds.push_back(h);
     if (auto it = subjects_.find(ref); it != subjects_.end()) {
       known = true;
       out.identity_sealed = it->second.sealed_position() != 0;
@@ -88,11 +87,7 @@ StatusOr<SubjectExport> ComplianceEngine::ExportSubject(std::string_view subject
                          std::move(ctx));
   }
 
-  LimitsTable limits;
-  {
-    std::shared_lock<std::shared_mutex> lock(world_mu_);
-    limits = BuildLimits(registrations_);
-  }
+  const LimitsTable limits = Limits();
   std::sort(call_ids.begin(), call_ids.end());
   HoldKeys subject_keys;
   subject_keys.refs.push_back(ref);
@@ -191,7 +186,7 @@ StatusOr<SubjectExport> ComplianceEngine::ExportSubject(std::string_view subject
     }
   }
   for (const auto& q : requests) {
-    RecordVerdicts v = EvaluateRequest(q, at_ns, Policy::Defaults(), holds, documents);
+    RecordVerdicts v = EvaluateRequest(q, at_ns, Policy::Defaults(), *holds, documents);
     SubjectRequest sr;
     sr.request_id = q.request_id();
     sr.kind = static_cast<v1::RequestKind>(q.kind());
@@ -201,7 +196,7 @@ StatusOr<SubjectExport> ComplianceEngine::ExportSubject(std::string_view subject
     sr.rules = std::move(v.rules);
     out.requests.push_back(std::move(sr));
   }
-  for (const auto& h : holds) {
+  for (const auto& h : *holds) {
     if (h.placed_ns() > at_ns || (h.released_ns() != 0 && h.released_ns() <= at_ns)) continue;
     if (HoldCovers(h, subject_keys)) out.holds.push_back(h.hold_id());
   }
