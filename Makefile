@@ -69,6 +69,9 @@ bench: deps
 	cmake --build $(BUILD)-bench -j $(JOBS)
 	@for b in $(BUILD)-bench/bench/bench_*; do [ -x "$$b" ] && { echo "== $$b"; "$$b" || exit 1; }; done
 	@for b in bench/bench_python*.py; do echo "== $$b"; PYTHONPATH=$(CURDIR)/$(BUILD)-bench/python $(PYTHON) "$$b" || exit 1; done
+	@d=$$(mktemp -d) && echo "== consentctl demo --calls 200000 (a day at scale, fresh store)" && \
+	  $(BUILD)-bench/tools/consentctl/consentctl --db $$d/store demo --calls 200000 > $$d/demo.out; \
+	  s=$$?; tail -n 3 $$d/demo.out; rm -rf $$d; exit $$s
 
 install: build
 	cmake --install $(BUILD) --prefix $(PREFIX)

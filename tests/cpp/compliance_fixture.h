@@ -496,16 +496,17 @@ class ComplianceWorld {
     p->set_new_call_id(new_call);
     return Put("call-" + call, e, at);
   }
-  uint64_t ChannelLost(const std::string& call, TimePoint at) {
+  // `channels` empty: every objection channel (voice and key) is lost, or restored.
+  uint64_t ChannelLost(const std::string& call, TimePoint at, std::vector<v1::ObjectionChannel> channels = {}) {
     Event e;
     e.mutable_objection_channel_lost()->set_call_id(call);
-    e.mutable_objection_channel_lost()->add_channels(v1::OBJECTION_CHANNEL_KEY_PRESS);
+    for (auto k : channels) e.mutable_objection_channel_lost()->add_channels(k);
     return Put("call-" + call, e, at);
   }
-  uint64_t ChannelRestored(const std::string& call, TimePoint at) {
+  uint64_t ChannelRestored(const std::string& call, TimePoint at, std::vector<v1::ObjectionChannel> channels = {}) {
     Event e;
     e.mutable_objection_channel_restored()->set_call_id(call);
-    e.mutable_objection_channel_restored()->add_channels(v1::OBJECTION_CHANNEL_KEY_PRESS);
+    for (auto k : channels) e.mutable_objection_channel_restored()->add_channels(k);
     return Put("call-" + call, e, at);
   }
   uint64_t SegmentStart(const std::string& call, const std::string& segment, TimePoint at,

@@ -310,13 +310,6 @@ std::vector<BadFact> BadFacts() {
                      OnCall<v1::ScreenCaptureStarted>("c-9", "r-new", {v1::TRACK_CALLER}), At(60));
                },
                kInvalid, "tracks[0]", "TRACK_CALLER"});
-  t.push_back({"an access without action",
-               [](Ledger& l) {
-                 auto f = Access("c-9", "r-1");
-                 f.set_action(v1::ACCESS_ACTION_UNSPECIFIED);
-                 return l.AccessRecording(f, At(60));
-               },
-               kInvalid, "action", "action"});
   t.push_back({"a playback recorded as a live listen",
                [](Ledger& l) {
                  auto f = Access("c-9", "r-1");
@@ -581,6 +574,14 @@ std::vector<BadFact> BadFacts() {
   t.push_back({"an amendment of a version that is not the latest",
                [](Ledger& l) { return l.AmendProcessing(Amendment("reg-1", 2, 0), At(60)); },
                kContradicts, "previous_version", "latest registered version is 1"});
+  t.push_back({"a DPIA with an empty reference",
+               [](Ledger& l) {
+                 v1::DpiaRecorded f;
+                 f.set_registration_id("reg-1");
+                 f.set_registration_version(1);
+                 return l.RecordDpia(f, At(60));
+               },
+               kInvalid, "dpia_ref", "\"dpia_ref\" is required"});
   t.push_back({"a consultation on a version not registered",
                [](Ledger& l) {
                  v1::CseConsulted f;

@@ -776,11 +776,6 @@ std::vector<BadFact> BadFacts() {
                "hold_id", "\"hold_id\" is required", "PlaceLegalHold:"});
   t.push_back({"a hold without reason", hold_with([](auto& f) { f.set_reason(""); }), kInvalid,
                "reason", "\"reason\" is required", "PlaceLegalHold(hold \"h-new\")"});
-  t.push_back({"a hold without case reference",
-               hold_with([](auto& f) { f.set_case_reference(""); }), kInvalid, "case_reference",
-               "\"case_reference\" is required"});
-  t.push_back({"a hold without owner", hold_with([](auto& f) { f.set_owner_ref(""); }), kInvalid,
-               "owner_ref", "\"owner_ref\" is required"});
   t.push_back({"a hold over nothing", hold_with([](auto& f) { f.clear_scope(); }), kInvalid,
                "scope", "\"scope\" is required"});
   t.push_back({"a hold reviewed before it is placed", hold_with([](auto& f) {
@@ -817,13 +812,6 @@ std::vector<BadFact> BadFacts() {
                  return l.ReleaseLegalHold(f, At(700));
                },
                kInvalid, "released_by_ref", "\"released_by_ref\" is required"});
-  t.push_back({"a release without reason",
-               [](Ledger& l) {
-                 auto f = Release("h-1");
-                 f.set_reason("");
-                 return l.ReleaseLegalHold(f, At(700));
-               },
-               kInvalid, "reason", "\"reason\" is required"});
   t.push_back({"a release of a released hold",
                [](Ledger& l) { return l.ReleaseLegalHold(Release("h-old"), At(700)); },
                kContradicts, "hold_id", "is not active", "ReleaseLegalHold(hold \"h-old\")", true});

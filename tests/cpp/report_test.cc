@@ -322,6 +322,36 @@ TEST_CASE("The JSON report is one object with stable snake_case keys that parses
   for (const char c : text) CHECK(static_cast<unsigned char>(c) != 0x1b);
 }
 
+TEST_CASE("The report sums the agents' survey answers, scores and documents, in JSON and in the table") {
+  World w(1500);
+  const AuditReport r = w.Report();
+  uint64_t answers = 0, counted = 0, excluded = 0, documents = 0;
+  double score_sum = 0;
+  w.compliance->agents().ForEach(DayEnd(), [&](const AgentSummary& a) {
+    answers += a.survey_answers;
+    counted += a.survey_answers_counted;
+    excluded += a.survey_answers_excluded;
+    documents += a.analysis_documents;
+    if (a.survey_score) score_sum += *a.survey_score * static_cast<double>(a.survey_answers_counted);
+    return true;
+  });
+  REQUIRE(counted > 0);
+  CHECK(excluded > 0);
+  CHECK(documents > 0);
+  CHECK(r.agent_records.survey_answers == answers);
+  CHECK(r.agent_records.survey_answers_counted == counted);
+  CHECK(r.agent_records.survey_answers_excluded == excluded);
+  CHECK(r.agent_records.analysis_documents == documents);
+  REQUIRE(r.agent_records.survey_score.has_value());
+  CHECK(*r.agent_records.survey_score == doctest::Approx(score_sum / static_cast<double>(counted)));
+  const Struct agents = Field(ParseJson(FormatReport(r, ReportFormat::kJson)), "agents").struct_value();
+  CHECK(Number(agents, "survey_answers_excluded") == excluded);
+  CHECK(Number(agents, "analysis_documents") == documents);
+  const std::string table = FormatReport(r, ReportFormat::kTable);
+  CHECK(table.find("Survey answers") != std::string::npos);
+  CHECK(table.find(std::to_string(excluded) + " excluded") != std::string::npos);
+}
+
 TEST_CASE("The CSV report has one row per rule with the agreed columns") {
   World w(300);
   const AuditReport r = w.Report();

@@ -139,7 +139,7 @@ TEST_CASE("LC-NOT-4 holds when the objection channel was lost and restored befor
   CHECK(RuleOf(VerdictsOf(*w.Engine(kJudge), "c1", kJudge), "LC-NOT-4").verdict == Verdict::kOk);
 }
 
-TEST_CASE("LC-NOT-4 is broken when the objection channel is lost during capture and never restored") {
+TEST_CASE("LC-NOT-4 is broken when every objection channel is lost during capture and never restored") {
   ComplianceWorld w;
   w.Baseline();
   w.CompliantCallStart();
@@ -153,7 +153,7 @@ TEST_CASE("LC-NOT-4 is broken when the objection channel is lost during capture 
   CHECK_MESSAGE(Contains(r.evidence, lost), Positions(r.evidence));
 }
 
-TEST_CASE("LC-NOT-4 is broken by a gap in the objection channel during capture, even if restored") {
+TEST_CASE("LC-NOT-4 is broken by a gap in every objection channel during capture, even if restored") {
   ComplianceWorld w;
   w.Baseline();
   w.CompliantCallStart();

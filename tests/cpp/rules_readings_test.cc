@@ -499,7 +499,7 @@ TEST_CASE("A registration's probe max age override replaces the 24 h default") {
 
 // ---- Unknown facts deny; facts that may never happen are simply absent ------------------------
 
-TEST_CASE("Unknown facts deny: with no registration the gate refuses with LC-REG-1, unverified") {
+TEST_CASE("Missing prerequisites: with no registration the gate refuses with LC-REG-1, and recording violates it") {
   ComplianceWorld w;
   ComplianceWorld::BaselineOptions o;
   o.registration = false;
@@ -509,11 +509,11 @@ TEST_CASE("Unknown facts deny: with no registration the gate refuses with LC-REG
   const GateDecision d = w.Engine(kRecAt)->gate().Decide("c1");
   CHECK_FALSE(d.allow);
   const RuleVerdict& deny = DenialOf(d, "LC-REG-1");
-  CHECK(deny.verdict == Verdict::kUnverified);
+  CHECK(deny.verdict == Verdict::kViolated);
   CHECK(Contains(deny.evidence, start));
   w.StartRecording("c1", "rec1", kRecAt);
   w.EndCall("c1", kEndAt);
-  CHECK(RuleOf(VerdictsOf(*w.Engine(kJudge), "c1", kJudge), "LC-REG-1").verdict == Verdict::kUnverified);
+  CHECK(RuleOf(VerdictsOf(*w.Engine(kJudge), "c1", kJudge), "LC-REG-1").verdict == Verdict::kViolated);
 }
 
 TEST_CASE("Unknown facts deny: with no tier-1 notice the gate refuses with LC-NOT-1") {
@@ -526,7 +526,7 @@ TEST_CASE("Unknown facts deny: with no tier-1 notice the gate refuses with LC-NO
   CHECK_MESSAGE(d.failing.size() == 1, Failing(d));
 }
 
-TEST_CASE("Unknown facts deny: with no declared suspend capability the gate refuses with LC-OBJ-5, unverified") {
+TEST_CASE("Missing prerequisites: with no declared suspend capability the gate refuses with LC-OBJ-5, violated") {
   ComplianceWorld w;
   ComplianceWorld::BaselineOptions o;
   o.queue = false;
@@ -536,7 +536,7 @@ TEST_CASE("Unknown facts deny: with no declared suspend capability the gate refu
   const GateDecision d = w.Engine(kRecAt)->gate().Decide("c1");
   CHECK_FALSE(d.allow);
   const RuleVerdict& deny = DenialOf(d, "LC-OBJ-5");
-  CHECK(deny.verdict == Verdict::kUnverified);
+  CHECK(deny.verdict == Verdict::kViolated);
   CHECK(Contains(deny.evidence, start));
   CHECK_MESSAGE(d.failing.size() == 1, Failing(d));
 }

@@ -544,6 +544,50 @@ TEST_CASE("LC-DATA-2: free text of 500 characters is fine, 501 or unflagged viol
         Verdict::kViolated);
 }
 
+TEST_CASE("LC-DATA-2: a document stating only allowed categories holds; caller identity, created or amended, violates") {
+  ComplianceWorld w;
+  RecordedCall(w);
+  Method(w, T0() - hours(24 * 57));
+  auto categories = [&](const std::string& id, std::vector<v1::DataCategory> list) {
+    Event e;
+    auto* p = e.mutable_analysis_document_created();
+    p->set_document_id(id);
+    p->set_registration_id("r1");
+    p->set_registration_version(1);
+    auto* c = p->mutable_content();
+    c->set_kind(v1::ANALYSIS_DOCUMENT_KIND_GRID);
+    c->set_agent_ref("a1");
+    c->set_evaluator_ref("sup-1");
+    c->set_evaluation_method_id("m1");
+    c->set_evaluation_method_version(1);
+    for (auto k : list) c->add_data_categories(k);
+    return w.Put("document-" + id, e, T0() + hours(1));
+  };
+  categories("allowed", {v1::DATA_CATEGORY_EMPLOYEE_ID, v1::DATA_CATEGORY_EVALUATOR_ID,
+                         v1::DATA_CATEGORY_CALL_DATE_TIME_DURATION, v1::DATA_CATEGORY_PROFESSIONAL_EVALUATION});
+  const uint64_t identity = categories("identity", {v1::DATA_CATEGORY_EMPLOYEE_ID, v1::DATA_CATEGORY_CALLER_IDENTITY});
+  categories("amended", {v1::DATA_CATEGORY_EMPLOYEE_ID});
+  Event amend;
+  auto* a = amend.mutable_analysis_document_amended();
+  a->set_document_id("amended");
+  a->set_amended_by_ref("sup-1");
+  a->mutable_content()->set_kind(v1::ANALYSIS_DOCUMENT_KIND_GRID);
+  a->mutable_content()->set_agent_ref("a1");
+  a->mutable_content()->set_evaluator_ref("sup-1");
+  a->mutable_content()->add_data_categories(v1::DATA_CATEGORY_HEALTH);
+  const uint64_t amended = w.Put("document-amended", amend, T0() + hours(1) + seconds(30));
+  const TimePoint at = T0() + hours(2);
+  auto c = w.Engine(at);
+  CHECK(Rule(RecordOf(*c, RecordKind::kDocument, "allowed", at), "LC-DATA-2").verdict == Verdict::kOk);
+  const RuleVerdict r = Rule(RecordOf(*c, RecordKind::kDocument, "identity", at), "LC-DATA-2");
+  CHECK(r.verdict == Verdict::kViolated);
+  CHECK(r.detail.find("DATA_CATEGORY_CALLER_IDENTITY") != std::string::npos);
+  CHECK(Contains(r.evidence, identity));
+  const RuleVerdict m = Rule(RecordOf(*c, RecordKind::kDocument, "amended", at), "LC-DATA-2");
+  CHECK(m.verdict == Verdict::kViolated);
+  CHECK(Contains(m.evidence, amended));
+}
+
 // ---- LC-EVAL-1..3 ------------------------------------------------------------------------------
 
 TEST_CASE("LC-EVAL-1 holds when the method was published and shown before it is applied, and breaks otherwise") {

@@ -128,6 +128,34 @@ def test_agents_and_accesses_tables(demo):
     assert set(a["role"].cat.categories) >= {"sales-manager"} or summary.refused_accesses == 0
 
 
+def test_agent_survey_and_document_fields_reach_python(demo):
+    _, _, c = demo
+    agents = c.agents.to_pandas()
+    for col in ("survey_answers", "survey_answers_counted", "survey_answers_excluded", "analysis_documents"):
+        assert agents[col].dtype == np.int64, col
+    assert agents["survey_score"].dropna().between(0, 1).all()
+    assert int(agents["survey_answers"].sum()) > 0 and int(agents["survey_answers_excluded"].sum()) > 0
+    assert (agents["survey_answers_counted"] + agents["survey_answers_excluded"] == agents["survey_answers"]).all()
+    row = agents.loc[agents["survey_answers"].idxmax()]
+    a = c.agents.evaluate(row["agent_ref"])
+    assert (a.survey_answers, a.survey_answers_counted, a.survey_answers_excluded) == (
+        row["survey_answers"], row["survey_answers_counted"], row["survey_answers_excluded"])
+    assert a.survey_score == pytest.approx(row["survey_score"])
+    assert a.analysis_documents == row["analysis_documents"]
+
+
+@pytest.mark.parametrize("name", ["RuleVerdict", "GateDecision", "StopOrder", "ObjectionSummary", "CallVerdicts",
+                                  "AgentSummary", "RecordingUse"])
+def test_every_public_field_of_a_cpp_result_struct_reaches_python(name):
+    # RESULT_FIELDS is checked against the C++ struct at compile time (one name per field).
+    import dataclasses
+    from libconsent import _core
+    cpp = list(_core.RESULT_FIELDS[name])
+    assert cpp, name
+    python = [f.name for f in dataclasses.fields(getattr(libconsent, name))]
+    assert [f for f in cpp if f not in python] == []
+
+
 def test_to_numpy_and_unknown_tables(demo):
     _, _, c = demo
     arrays = c.calls.to_numpy()

@@ -150,6 +150,18 @@ StatusOr<std::string> SimulatePurgeJob(EventStore* store, Compliance* c, TimePoi
   return out;
 }
 
+// What to do after a simulation that stopped part-way: the events it appended stay (the log is
+// append-only), so the day cannot be played again into that store.
+std::string RestartHint(const std::string& db_path, uint64_t head_before, uint64_t head_after) {
+  const std::string partial = "the store at " + db_path + " now holds " + std::to_string(head_after - head_before) +
+                              " events of an unfinished day";
+  if (head_before == 0) {
+    return partial + "; to start again, remove it (rm -r " + db_path + ") or pass a fresh --db";
+  }
+  return partial + " after its " + std::to_string(head_before) +
+         " earlier events; to start again, pass a fresh --db (or restore a copy taken before the demo)";
+}
+
 }  // namespace
 
 int RunDemo(const Context& ctx, std::span<const std::string> args) {
@@ -181,7 +193,11 @@ int RunDemo(const Context& ctx, std::span<const std::string> args) {
   options.progress = [&](uint64_t, uint64_t done) { progress.Update("calls", done, calls); };
   StatusOr<SimulationSummary> summary = SimulateDay(store->get(), options);
   progress.Clear();
-  if (!summary.ok()) return Fail(ctx, summary.status());
+  if (!summary.ok()) {
+    const int code = Fail(ctx, summary.status());
+    PrintError(ctx, RestartHint(ctx.db_path, head, (*store)->HeadPosition()));
+    return code;
+  }
 
   // The report covers the simulated day (midnight to midnight, UTC) and is judged at its end.
   const auto day = std::chrono::floor<std::chrono::days>(summary->day_start);

@@ -115,7 +115,10 @@ class CallVerdicts:
 @dataclass(frozen=True)
 class AgentSummary:
     """One agent: informed, objected, protected, recorded share over the rolling window
-    (basis points), accesses to their recordings, and the agent rules' verdicts."""
+    (basis points), accesses to their recordings, satisfaction-survey answers (LC-EVAL-2:
+    ``survey_answers_counted`` count for the agent, ``survey_answers_excluded`` had a cause
+    other than the agent; ``survey_score`` is the mean of the counted answers in [0, 1], None
+    without any), analysis documents about the agent, and the agent rules' verdicts."""
     agent_ref: str
     team_id: str
     site_id: str
@@ -132,6 +135,11 @@ class AgentSummary:
     accesses: int
     accesses_refused: int
     accesses_unlawful: int
+    survey_answers: int
+    survey_answers_counted: int
+    survey_answers_excluded: int
+    survey_score: Optional[float]
+    analysis_documents: int
     rules: List[RuleVerdict]
 
 

@@ -106,6 +106,11 @@ py::dict AgentSummaryDict(const AgentSummary& a) {
   d["accesses"] = a.accesses;
   d["accesses_refused"] = a.accesses_refused;
   d["accesses_unlawful"] = a.accesses_unlawful;
+  d["survey_answers"] = a.survey_answers;
+  d["survey_answers_counted"] = a.survey_answers_counted;
+  d["survey_answers_excluded"] = a.survey_answers_excluded;
+  d["survey_score"] = a.survey_score;
+  d["analysis_documents"] = a.analysis_documents;
   d["rules"] = RuleVerdictList(a.rules);
   return d;
 }
@@ -370,9 +375,61 @@ class PyReport {
   AuditReport report_;
 };
 
+// ---- Field coverage ------------------------------------------------------------------------------
+
+// The public fields of the result structs, in declaration order, exported as
+// _core.RESULT_FIELDS for the field-coverage test (tests/python/test_compliance.py: each must
+// reach the Python object). A list cannot drift from its struct: the structured binding below
+// has one name per field and fails to compile when a field is added or removed.
+#define CONSENT_RESULT_FIELDS(Type, ...)                    \
+  [[maybe_unused]] void CheckFieldsOf##Type(const Type& v) { \
+    [[maybe_unused]] const auto& [__VA_ARGS__] = v;         \
+  }                                                         \
+  constexpr const char* kFieldsOf##Type = #__VA_ARGS__;
+
+CONSENT_RESULT_FIELDS(RuleVerdict, rule_id, verdict, detail, evidence)
+CONSENT_RESULT_FIELDS(GateDecision, allow, failing, must_stop, stop_rules, position)
+CONSENT_RESULT_FIELDS(StopOrder, call_id, recording_ids, rule_id, reason, position, deadline)
+CONSENT_RESULT_FIELDS(ObjectionSummary, objection_id, party, raised, capture_running, pause_latency_ms, honoured,
+                      withdrawn, overruled, inherited, verdict)
+CONSENT_RESULT_FIELDS(CallVerdicts, call_id, agent_ref, line_id, queue_id, site_id, registration_id, started, ended,
+                      recorded, private_call, objections, rules, position)
+CONSENT_RESULT_FIELDS(AgentSummary, agent_ref, team_id, site_id, provisioned, is_protected, protection_means,
+                      informed, objection_active, handled_calls, recorded_calls, recorded_share_bp,
+                      over_warn_share, over_max_share, accesses, accesses_refused, accesses_unlawful,
+                      survey_answers, survey_answers_counted, survey_answers_excluded, survey_score,
+                      analysis_documents, rules)
+CONSENT_RESULT_FIELDS(RecordingUse, recordings, used, used_share_bp, warning, rule)
+#undef CONSENT_RESULT_FIELDS
+
+py::list SplitFields(std::string_view list) {
+  py::list out;
+  while (!list.empty()) {
+    const size_t comma = list.find(',');
+    out.append(std::string(list.substr(0, comma)));
+    if (comma == std::string_view::npos) break;
+    list.remove_prefix(comma + 1);
+    while (!list.empty() && list.front() == ' ') list.remove_prefix(1);
+  }
+  return out;
+}
+
+py::dict ResultFields() {
+  py::dict d;
+  d["RuleVerdict"] = SplitFields(kFieldsOfRuleVerdict);
+  d["GateDecision"] = SplitFields(kFieldsOfGateDecision);
+  d["StopOrder"] = SplitFields(kFieldsOfStopOrder);
+  d["ObjectionSummary"] = SplitFields(kFieldsOfObjectionSummary);
+  d["CallVerdicts"] = SplitFields(kFieldsOfCallVerdicts);
+  d["AgentSummary"] = SplitFields(kFieldsOfAgentSummary);
+  d["RecordingUse"] = SplitFields(kFieldsOfRecordingUse);
+  return d;
+}
+
 }  // namespace
 
 void RegisterDomain(py::module_& m) {
+  m.attr("RESULT_FIELDS") = ResultFields();
   py::class_<PyLedger, std::shared_ptr<PyLedger>>(m, "Ledger",
                                                   "Low-level Ledger; see libconsent.Ledger.")
       .def(py::init([](py::handle store, int max_conflict_retries, size_t state_cache_entries) {

@@ -337,6 +337,11 @@ TableData BuildAgents(const Compliance& c, const EventStore&, TimePoint at) {
   t.Int("accesses", [](const AgentSummary& a) { return I(a.accesses); });
   t.Int("accesses_refused", [](const AgentSummary& a) { return I(a.accesses_refused); });
   t.Int("accesses_unlawful", [](const AgentSummary& a) { return I(a.accesses_unlawful); });
+  t.Int("survey_answers", [](const AgentSummary& a) { return I(a.survey_answers); });
+  t.Int("survey_answers_counted", [](const AgentSummary& a) { return I(a.survey_answers_counted); });
+  t.Int("survey_answers_excluded", [](const AgentSummary& a) { return I(a.survey_answers_excluded); });
+  t.Float("survey_score", [](const AgentSummary& a) { return a.survey_score; });
+  t.Int("analysis_documents", [](const AgentSummary& a) { return I(a.analysis_documents); });
   c.agents().ForEach(at, [&](const AgentSummary& a) {
     t.Append(a);
     return true;

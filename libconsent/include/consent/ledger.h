@@ -185,7 +185,8 @@ class Ledger {
   // Requires registration_id. kFailedPrecondition when the registration is unknown, already
   // ended, or registration_version (when set) is not its latest version.
   StatusOr<Recorded> EndProcessing(const v1::ProcessingEnded& fact, const FactOptions& options);
-  // The three consultations require registration_id and registration_version >= 1;
+  // The three consultations require registration_id and registration_version >= 1; RecordDpia
+  // also requires a non-empty dpia_ref (a DPIA "exists" only with a reference, LC-GOV-3).
   // kFailedPrecondition when the registration or that version is not registered.
   StatusOr<Recorded> ConsultCse(const v1::CseConsulted& fact, const FactOptions& options);
   StatusOr<Recorded> ConsultDpo(const v1::DpoConsulted& fact, const FactOptions& options);
@@ -300,8 +301,14 @@ class Ledger {
   // Requires listen_id and principal_ref. kFailedPrecondition after CallEnded: live listening
   // needs a live call.
   StatusOr<Recorded> StartLiveListen(const v1::LiveListenStarted& fact, const FactOptions& options);
-  // Requires recording_id, principal_ref and an action other than ACCESS_ACTION_LIVE_LISTEN.
-  // kFailedPrecondition when the recording is unknown in the call. Accepted after CallEnded.
+  // Requires recording_id and principal_ref, and an action other than ACCESS_ACTION_LIVE_LISTEN
+  // (an entry without an action is recorded: LC-ACC-2 judges it). kFailedPrecondition when the
+  // recording is unknown in the call. Accepted after CallEnded.
+  //
+  // Two ways of logging access: with `reported` unset the host asks before granting access and
+  // LC-ACC-1 is enforced at the door (above); with `reported` set, the recording platform reports
+  // an access that already happened (its own audit log): it is stored as it happened, never
+  // refused, and an undeclared role or purpose violates LC-ACC-1 on the call.
   StatusOr<Recorded> AccessRecording(const v1::RecordingAccessed& fact, const FactOptions& options);
   // Records a refusal decided by the host. Accepted after CallEnded.
   StatusOr<Recorded> RefuseAccess(const v1::AccessRefused& fact, const FactOptions& options);
@@ -369,15 +376,17 @@ class Ledger {
                                        const FactOptions& options);
 
   // ---- Retention: legal holds, hold-<hold_id> -----------------------------------------------
-  // Requires hold_id, reason, case_reference, owner_ref and a scope naming at least one item
-  // (field "scope"); next_review_time, when set, not before occur_time. kFailedPrecondition when
-  // the hold id already exists.
+  // Requires hold_id, reason and a scope naming at least one item (field "scope");
+  // next_review_time, when set, not before occur_time. kFailedPrecondition when the hold id
+  // already exists. A hold without case_reference or owner_ref is recorded: it violates
+  // LC-RET-3 and still suspends purging.
   StatusOr<Recorded> PlaceLegalHold(const v1::LegalHoldPlaced& fact, const FactOptions& options);
   // Requires hold_id and reviewed_by_ref; next_review_time, when set, not before occur_time.
   // kFailedPrecondition ("hold "h-1" is not active") when the hold was never placed or is
   // released.
   StatusOr<Recorded> ReviewLegalHold(const v1::LegalHoldReviewed& fact, const FactOptions& options);
-  // Requires hold_id, released_by_ref and reason. kFailedPrecondition as ReviewLegalHold.
+  // Requires hold_id and released_by_ref; a release without a reason is recorded.
+  // kFailedPrecondition as ReviewLegalHold.
   StatusOr<Recorded> ReleaseLegalHold(const v1::LegalHoldReleased& fact,
                                       const FactOptions& options);
 

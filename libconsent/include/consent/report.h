@@ -158,6 +158,16 @@ struct AuditReport {
   uint64_t agents_protected = 0;     //   staff representatives (LC-AGT-3)
   uint64_t agents_not_informed = 0;  //   not informed under the registration in force (LC-AGT-1)
   uint64_t agents_objecting = 0;     //   with a standing objection (LC-OBJ-2)
+  // Satisfaction-survey answers and analysis documents about the agents, at `at` whatever the
+  // period (AgentSummary's survey and document fields, summed).
+  struct AgentRecords {
+    uint64_t survey_answers = 0;
+    uint64_t survey_answers_counted = 0;   // counted in the agents' scores (LC-EVAL-2)
+    uint64_t survey_answers_excluded = 0;  // a cause other than the agent was attributed
+    std::optional<double> survey_score;    // mean of the counted answers, in [0, 1]
+    uint64_t analysis_documents = 0;
+  };
+  AgentRecords agent_records;
   // AccessRefused events of the period's calls, by role (most first); empty without the store.
   std::vector<RoleCount> refused_by_role;
   // Accesses granted to a role that is not a declared recipient, by role; empty without the store.

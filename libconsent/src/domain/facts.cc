@@ -590,7 +590,10 @@ const FactSpec kFacts[] = {
     {Event::kDpiaRecorded, "RecordDpia",
      [](const Event& e) { return ToRegistration(e.dpia_recorded().registration_id()); },
      [](const Event& e) {
-       return RequireVersion(e.dpia_recorded().registration_version(), "registration_version");
+       // A DPIA "exists" only with a non-empty reference (LC-GOV-3).
+       return First(
+           [&] { return RequireVersion(e.dpia_recorded().registration_version(), "registration_version"); },
+           [&] { return Require(e.dpia_recorded().dpia_ref(), "dpia_ref"); });
      },
      [](const StreamState& s, const Event& e) {
        return RegisteredVersion(s, e.dpia_recorded().registration_version());
@@ -941,10 +944,9 @@ const FactSpec kFacts[] = {
      [](const Event& e) { return ToCall(e.recording_accessed().call_id()); },
      [](const Event& e) -> Verdict {
        const auto& f = e.recording_accessed();
-       if (auto v = First(
-               [&] { return Require(f.recording_id(), "recording_id"); },
-               [&] { return Require(f.principal_ref(), "principal_ref"); },
-               [&] { return RequireEnum(f.action(), "action", "ACCESS_ACTION_UNSPECIFIED"); })) {
+       // An entry without an action is recorded: LC-ACC-2 judges it.
+       if (auto v = First([&] { return Require(f.recording_id(), "recording_id"); },
+                          [&] { return Require(f.principal_ref(), "principal_ref"); })) {
          return v;
        }
        if (f.action() == v1::ACCESS_ACTION_LIVE_LISTEN) {
@@ -1197,11 +1199,8 @@ const FactSpec kFacts[] = {
      [](const Event& e) { return To("hold", e.legal_hold_placed().hold_id(), "hold_id"); },
      [](const Event& e) -> Verdict {
        const auto& f = e.legal_hold_placed();
-       if (auto v = First([&] { return Require(f.reason(), "reason"); },
-                          [&] { return Require(f.case_reference(), "case_reference"); },
-                          [&] { return Require(f.owner_ref(), "owner_ref"); })) {
-         return v;
-       }
+       // A hold without case reference or owner is recorded: LC-RET-3 judges it.
+       if (auto v = Require(f.reason(), "reason")) return v;
        if (EmptyScope(f.scope())) {
          return Invalid("scope",
                         "field \"scope\" is required: name at least one recording, document, "
@@ -1229,9 +1228,8 @@ const FactSpec kFacts[] = {
     {Event::kLegalHoldReleased, "ReleaseLegalHold",
      [](const Event& e) { return To("hold", e.legal_hold_released().hold_id(), "hold_id"); },
      [](const Event& e) {
-       const auto& f = e.legal_hold_released();
-       return First([&] { return Require(f.released_by_ref(), "released_by_ref"); },
-                    [&] { return Require(f.reason(), "reason"); });
+       // A release without a reason is recorded as it happened.
+       return Require(e.legal_hold_released().released_by_ref(), "released_by_ref");
      },
      [](const StreamState& s, const Event& e) {
        return ActiveHold(s, e.legal_hold_released().hold_id());

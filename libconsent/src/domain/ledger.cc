@@ -57,7 +57,11 @@ bool SameFact(const Event& stored, const Event& proposed, const std::string& str
   return google::protobuf::util::MessageDifferencer::Equals(a, b);
 }
 
-bool IsAccess(const Event& e) { return e.has_recording_accessed() || e.has_live_listen_started(); }
+// An access asked for (judged at the door). An access the platform reports after the fact is
+// stored as it happened and judged by the projections (RULES.md "What happened is recorded").
+bool IsAccess(const Event& e) {
+  return (e.has_recording_accessed() && !e.recording_accessed().reported()) || e.has_live_listen_started();
+}
 
 std::string FieldOfRefusal(v1::AccessRefusalReason reason) {
   switch (reason) {

@@ -48,6 +48,8 @@ std::string Policy::Describe() const {
   line("analysis retention", std::to_string(analysis_retention_months) + " months",
        analysis_retention_months == def.analysis_retention_months);
   line("legal hold review", std::to_string(hold_review.count() / 24) + " days", hold_review == def.hold_review);
+  line("purge after hold release", std::to_string(hold_release_grace.count()) + " h",
+       hold_release_grace == def.hold_release_grace);
   line("analysis free text max", std::to_string(analysis_free_text_max_chars) + " chars",
        analysis_free_text_max_chars == def.analysis_free_text_max_chars);
   return out.str();

@@ -6,7 +6,9 @@
 // fast capture stopped, what was purged and how media was accessed are judged from the call's
 // facts against the evaluation time.
 #include <algorithm>
+#include <iterator>
 #include <map>
+#include <optional>
 #include <set>
 
 #include "projections/engine.h"
@@ -45,7 +47,11 @@ struct StopCheck {
   std::vector<uint64_t> evidence;
 };
 
-StopCheck CheckStop(const st::Call& c, int64_t t0, uint64_t trigger_pos, int64_t budget, int64_t at_ns) {
+// `until_ns` (0: none) ends the need to stop: a payment segment that ended within the budget
+// needed no pause of a track still capturing then.
+StopCheck CheckStop(const st::Call& c, int64_t t0, uint64_t trigger_pos, int64_t budget, int64_t at_ns,
+                    int64_t until_ns = 0) {
+  const bool over_in_budget = until_ns != 0 && until_ns <= at_ns && until_ns - t0 <= budget;
   StopCheck out;
   int64_t worst_latency = 0;
   bool all_acked = true;
@@ -71,6 +77,7 @@ StopCheck CheckStop(const st::Call& c, int64_t t0, uint64_t trigger_pos, int64_t
         }
       }
       const std::string what = "recording " + r.recording_id() + " track " + v1::Track_Name(static_cast<v1::Track>(track));
+      if (over_in_budget && (stop == nullptr || stop->ns() >= until_ns)) continue;
       if (stop == nullptr) {
         const int64_t end = c.ended_ns() != 0 && c.ended_ns() <= at_ns ? c.ended_ns() : 0;
         if (end != 0 && end - t0 <= budget) {
@@ -121,6 +128,65 @@ StopCheck CheckStop(const st::Call& c, int64_t t0, uint64_t trigger_pos, int64_t
   return out;
 }
 
+// A span during which the caller had no channel left to object (LC-NOT-4).
+struct Blackout {
+  int64_t from_ns = 0;
+  int64_t to_ns = 0;
+  uint64_t position = 0;  // the ChannelLost that removed the last channel
+  bool restored = false;
+};
+
+// The caller's channels during a call: voice to an agent and a key (RULES.md "Objection
+// channel"). A change naming no channel concerns every channel.
+std::vector<Blackout> Blackouts(const st::Call& c, int64_t end_ns, int64_t at_ns) {
+  constexpr int kChannels[] = {v1::OBJECTION_CHANNEL_VERBAL, v1::OBJECTION_CHANNEL_KEY_PRESS};
+  std::set<int> lost;
+  std::vector<Blackout> out;
+  std::optional<Blackout> current;
+  for (const auto& ch : c.channel_changes()) {
+    if (ch.ns() > at_ns) break;
+    const std::vector<int> named = ch.channels().empty() ? std::vector<int>(std::begin(kChannels), std::end(kChannels))
+                                                         : std::vector<int>(ch.channels().begin(), ch.channels().end());
+    for (int k : named) {
+      if (ch.lost()) lost.insert(k);
+      else lost.erase(k);
+    }
+    const bool none_left = std::all_of(std::begin(kChannels), std::end(kChannels), [&](int k) { return lost.count(k) > 0; });
+    if (none_left && !current) current = Blackout{ch.ns(), 0, ch.position(), false};
+    if (!none_left && current) {
+      current->to_ns = ch.ns();
+      current->restored = true;
+      out.push_back(*current);
+      current.reset();
+    }
+  }
+  if (current && current->from_ns < end_ns) {
+    current->to_ns = end_ns;
+    out.push_back(*current);
+  }
+  return out;
+}
+
+// Whether any track captured at some moment of [from_ns, to_ns).
+bool CapturingDuring(const st::Call& c, int64_t from_ns, int64_t to_ns) {
+  for (const auto& r : c.recordings()) {
+    std::map<int, int> state;  // track -> kind of last change at from_ns
+    for (const auto& ch : r.changes()) {
+      if (ch.ns() >= to_ns) break;
+      const bool begins = ch.kind() == kStart || ch.kind() == kResume;
+      if (ch.ns() > from_ns && begins) return true;
+      if (ch.ns() > from_ns) continue;
+      for (int t : ch.tracks().empty() ? r.tracks() : ch.tracks()) {
+        if (state[t] != kStop) state[t] = ch.kind();
+      }
+    }
+    for (const auto& [track, kind] : state) {
+      if (kind == kStart || kind == kResume) return true;
+    }
+  }
+  return false;
+}
+
 // Purge within `limit` of `t0` (LC-OBJ-4, LC-PRIV-1) of the call's media: all of it when
 // `whole_call` (a private call), else what capture began before `t0` (an objection). As seen at
 // at_ns: later purges and copies do not count yet; an override naming `cause` (or none) keeps a
@@ -137,7 +203,7 @@ Acc CheckPurge(const st::Call& c, int64_t t0, int64_t limit, int64_t at_ns, int6
     if (r.started_ns() > at_ns || (!whole_call && r.started_ns() > t0)) continue;
     keys.recording_id = r.recording_id();
     const std::vector<const st::Hold*> covering = CoveringHolds(holds, keys);
-    const HeldDeadline hd = ApplyHolds(t0 + limit, covering, at_ns, kHoldReleaseGraceNs);
+    const HeldDeadline hd = ApplyHolds(t0 + limit, covering, at_ns, HoldReleaseGraceNs(c));
     const int64_t deadline = hd.deadline;
     bool any_copy = false;
     for (const auto& cp : r.copies()) {
@@ -168,6 +234,24 @@ Acc CheckPurge(const st::Call& c, int64_t t0, int64_t limit, int64_t at_ns, int6
 }
 
 }  // namespace
+
+std::vector<uint64_t> ComplianceEngine::StandingOverrules(const std::string& agent_ref, int64_t ns) const {
+  std::vector<uint64_t> out;
+  AgentShard& sh = ShardOfAgent(agent_ref);
+  std::shared_lock<std::shared_mutex> lock(sh.mu);
+  auto it = sh.agents.find(agent_ref);
+  if (it == sh.agents.end()) return out;
+  for (const auto& o : it->second.standing_objections()) {
+    if (o.overruled_ns() != 0 && o.overruled_ns() <= ns) out.push_back(o.overruled_position());
+  }
+  return out;
+}
+
+bool ComplianceEngine::DpoAppointedAtFirstCapture(const st::Call& c) const {
+  if (c.captures().empty()) return false;
+  const RegistrationFacts reg = GetRegistrationFacts(c.registration_id(), c.captures(0).ns());
+  return !reg.active || reg.version_in_force().details().dpo_appointed();
+}
 
 StatusOr<CallVerdicts> ComplianceEngine::EvaluateCall(std::string_view call_id, TimePoint at) const {
   st::Call c;
@@ -218,10 +302,12 @@ StatusOr<CallVerdicts> ComplianceEngine::EvaluateCall(std::string_view call_id, 
   }
   v.recorded = recorded;
   if (recorded) {
-    for (const char* r : {"LC-REG-1", "LC-REG-2", "LC-REG-3", "LC-GOV-1", "LC-GOV-2", "LC-GOV-3", "LC-AGT-1",
-                          "LC-AGT-3", "LC-OBJ-5", "LC-PROP-1"}) {
+    for (const char* r : {"LC-REG-1", "LC-REG-2", "LC-REG-3", "LC-GOV-1", "LC-GOV-3", "LC-AGT-1", "LC-AGT-3",
+                          "LC-OBJ-5", "LC-PROP-1"}) {
       acc[r].Ok("held at every capture");
     }
+    // With no DPO appointed LC-GOV-2 is not applicable, never ok (RULES.md "Governance").
+    if (DpoAppointedAtFirstCapture(c)) acc["LC-GOV-2"].Ok("held at every capture");
     if (caller_captured) {
       acc["LC-NOT-1"].Ok("tier-1 notice completed before capture");
       acc["LC-NOT-3"].Ok("notice version matches the registration in force");
@@ -230,20 +316,24 @@ StatusOr<CallVerdicts> ComplianceEngine::EvaluateCall(std::string_view call_id, 
 
   // LC-PRIV-1: no capture after the flag (from captures), capture running stops within the
   // budget, media purged within the policy's delay.
+  // A mandate-related flag is a private flag: it is judged by LC-PRIV-1 and LC-AGT-3 alike.
   for (const auto& p : c.private_flags()) {
     if (p.ns() > at_ns) continue;
-    const char* rule = p.mandate_related() ? "LC-AGT-3" : "LC-PRIV-1";
     StopCheck s = CheckStop(c, p.ns(), p.position(), budget, at_ns);
     std::vector<uint64_t> ev{p.position()};
     ev.insert(ev.end(), s.evidence.begin(), s.evidence.end());
-    if (s.verdict == Verdict::kOk) acc[rule].Ok("private flag honoured: " + s.detail);
-    else acc[rule].Add(s.verdict, "after the private flag: " + s.detail, ev);
+    Acc purge;
     if (s.capture_running || recorded) {
-      Acc purge = CheckPurge(c, p.ns(), purge_priv, at_ns, 0, /*whole_call=*/true, "private flag", c.call_id(), *holds);
+      purge = CheckPurge(c, p.ns(), purge_priv, at_ns, 0, /*whole_call=*/true, "private flag", c.call_id(), *holds);
+    }
+    for (const char* rule : {"LC-PRIV-1", "LC-AGT-3"}) {
+      if (std::string_view(rule) == "LC-AGT-3" && !p.mandate_related()) continue;
+      if (s.verdict == Verdict::kOk) acc[rule].Ok("private flag honoured: " + s.detail);
+      else acc[rule].Add(s.verdict, "after the private flag: " + s.detail, ev);
       if (purge.verdict == Verdict::kOk) acc[rule].Ok(purge.detail);
       else if (purge.verdict != Verdict::kNotApplicable) acc[rule].Add(purge.verdict, purge.detail, purge.evidence);
+      if (!recorded) acc[rule].Ok("private call never captured");
     }
-    if (!recorded) acc[rule].Ok("private call never captured");
   }
 
   // LC-OBJ-1 / LC-OBJ-2 / LC-OBJ-3 / LC-OBJ-4
@@ -295,10 +385,18 @@ StatusOr<CallVerdicts> ComplianceEngine::EvaluateCall(std::string_view call_id, 
     v.objections.push_back(std::move(sum));
   }
 
+  // LC-OBJ-2 after a standing objection overruled with a written ground: ok, the overrule is
+  // the evidence (RULES.md "One fault, one rule").
+  if (recorded && !c.captures().empty()) {
+    const std::vector<uint64_t> overrules = StandingOverrules(c.agent_ref(), c.captures(0).ns());
+    if (!overrules.empty()) acc["LC-OBJ-2"].Ok("the agent's standing objection was overruled with a written ground", overrules);
+  }
+
   // LC-DATA-1: capture paused during payment-card segments.
   for (const auto& seg : c.segments()) {
     if (seg.kind() != v1::SENSITIVE_KIND_PAYMENT_CARD || seg.start_ns() > at_ns) continue;
-    StopCheck s = CheckStop(c, seg.start_ns(), seg.start_position(), budget, at_ns);
+    // The pause budget runs from SensitiveSegmentStarted (RULES.md "Payment segments").
+    StopCheck s = CheckStop(c, seg.start_ns(), seg.start_position(), budget, at_ns, seg.end_ns());
     std::vector<uint64_t> ev{seg.start_position()};
     ev.insert(ev.end(), s.evidence.begin(), s.evidence.end());
     if (s.verdict == Verdict::kOk) acc["LC-DATA-1"].Ok("capture paused during the payment segment");
@@ -340,23 +438,16 @@ StatusOr<CallVerdicts> ComplianceEngine::EvaluateCall(std::string_view call_id, 
 
   // LC-NOT-4: the caller could object until the end of the call.
   if (recorded) {
-    int64_t first_capture = 0;
-    for (const auto& cap : c.captures()) {
-      if (first_capture == 0 || cap.ns() < first_capture) first_capture = cap.ns();
+    const int64_t end = c.ended_ns() != 0 && c.ended_ns() <= at_ns ? c.ended_ns() : at_ns;
+    for (const Blackout& b : Blackouts(c, end, at_ns)) {
+      if (!CapturingDuring(c, b.from_ns, b.to_ns)) continue;
+      acc["LC-NOT-4"].Add(Verdict::kViolated,
+                          b.restored ? "every objection channel lost for " + Ms(b.to_ns - b.from_ns) +
+                                           " while capture ran"
+                                     : "every objection channel lost while capture ran, never restored before the end",
+                          {b.position});
     }
-    const int64_t end = c.ended_ns() != 0 ? c.ended_ns() : at_ns;
-    for (const auto& g : c.channel_gaps()) {
-      if (g.lost_ns() > at_ns) continue;
-      const int64_t restored = g.restored_ns() != 0 ? g.restored_ns() : end;
-      if (restored > first_capture && g.lost_ns() < end) {
-        acc["LC-NOT-4"].Add(Verdict::kViolated,
-                            g.restored_ns() ? "objection channel lost for " + Ms(g.restored_ns() - g.lost_ns()) +
-                                                  " while the call was recorded"
-                                            : "objection channel lost and never restored before the end",
-                            {g.lost_position()});
-      }
-    }
-    acc["LC-NOT-4"].Ok("objection channel available throughout");
+    acc["LC-NOT-4"].Ok("an objection channel remained available while capture ran");
   }
 
   // LC-SCOPE-1
@@ -488,7 +579,16 @@ StatusOr<AgentSummary> ComplianceEngine::EvaluateAgent(std::string_view agent_re
     }
   }
   RuleVerdict prop{"LC-PROP-1", Verdict::kNotApplicable, "", {}};
-  if (f.handled > 0) {
+  const auto& sampling = reg.version_in_force().details().sampling();
+  if (reg.active && sampling.record_all() && f.handled > 0) {
+    // RULES.md "Record-all under a legal text": the gate, the call and the agent agree.
+    const bool lawful = !sampling.record_all_legal_text_ref().empty();
+    s.over_max_share = s.over_max_share && !lawful;
+    prop.verdict = lawful ? Verdict::kOk : Verdict::kViolated;
+    prop.detail = lawful ? "\"record all\" mode under legal text " + sampling.record_all_legal_text_ref()
+                         : "\"record all\" mode without a legal text reference";
+    if (!lawful) prop.evidence = {reg.position};
+  } else if (f.handled > 0) {
     const std::string share = std::to_string(s.recorded_share_bp / 100) + "." +
                               std::to_string((s.recorded_share_bp % 100) / 10) + " %";
     const std::string counts = std::to_string(f.recorded) + " of " + std::to_string(f.handled) +

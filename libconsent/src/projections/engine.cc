@@ -3,16 +3,27 @@
 
 #include <algorithm>
 #include <functional>
+#include <limits>
 
 #include "consent/event_id.h"
 
 namespace consent::internal {
 
+// Checked: times beyond the int64 nanosecond range (about 1677-09-21 to 2262-04-11) saturate
+// at its ends instead of overflowing.
 int64_t ToNs(const google::protobuf::Timestamp& t) {
-  return t.seconds() * 1000000000LL + t.nanos();
+  int64_t ns = 0;
+  if (__builtin_mul_overflow(t.seconds(), int64_t{1000000000}, &ns) || __builtin_add_overflow(ns, int64_t{t.nanos()}, &ns)) {
+    return t.seconds() < 0 ? std::numeric_limits<int64_t>::min() : std::numeric_limits<int64_t>::max();
+  }
+  return ns;
 }
 int64_t ToNs(TimePoint t) {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(t.time_since_epoch()).count();
+  using Ns = std::chrono::nanoseconds;
+  const auto since = t.time_since_epoch();
+  if (since > std::chrono::duration_cast<TimePoint::duration>(Ns::max())) return std::numeric_limits<int64_t>::max();
+  if (since < std::chrono::duration_cast<TimePoint::duration>(Ns::min())) return std::numeric_limits<int64_t>::min();
+  return std::chrono::duration_cast<Ns>(since).count();
 }
 TimePoint FromNs(int64_t ns) {
   return TimePoint(std::chrono::duration_cast<TimePoint::duration>(std::chrono::nanoseconds(ns)));
@@ -125,6 +136,20 @@ void ComplianceEngine::RefreshRegistrationSnapshot(const std::string& registrati
   auto it = registrations_.find(registration_id);
   if (it == registrations_.end()) return;
   registration_snapshots_[registration_id] = std::make_shared<const st::Registration>(it->second);
+}
+
+void ComplianceEngine::NoteFirstCapture(const std::string& registration_id, int64_t ns) {
+  std::unique_lock<std::shared_mutex> lock(world_mu_);
+  auto it = registrations_.find(registration_id);
+  if (it == registrations_.end()) return;
+  st::RegistrationVersion* in_force = nullptr;
+  for (auto& v : *it->second.mutable_versions()) {
+    if (v.valid_from_ns() <= ns && (in_force == nullptr || v.version() > in_force->version())) in_force = &v;
+  }
+  if (in_force == nullptr || in_force->first_capture_ns() != 0) return;
+  in_force->set_first_capture_ns(ns);
+  MarkDirty("r/", registration_id);
+  RefreshRegistrationSnapshot(registration_id);
 }
 
 void ComplianceEngine::Clear() {
@@ -675,8 +700,10 @@ void ComplianceEngine::ApplyWorldEvent(const Event& e) {
       break;
     case P::kDpiaRecorded: {
       auto it = registrations_.find(e.dpia_recorded().registration_id());
-      if (it != registrations_.end() && it->second.dpia_position() == 0) {
+      // A DPIA "exists" only with a non-empty reference (RULES.md "Inputs that are refused").
+      if (it != registrations_.end() && it->second.dpia_position() == 0 && !e.dpia_recorded().dpia_ref().empty()) {
         it->second.set_dpia_position(pos);
+        it->second.set_dpia_ns(ns);
         MarkDirty("r/", it->first);
       }
       break;
@@ -851,7 +878,13 @@ void ComplianceEngine::ApplyCallEvent(const Event& e, const std::string& call_id
     capture_tracks.assign(tracks.begin(), tracks.end());
     if (capture_tracks.empty()) capture_tracks = {v1::TRACK_CALLER, v1::TRACK_AGENT};
     const CallFacts facts = GetCallFacts(call_id, ns);
-    if (facts.exists) failures = GateRules(facts, capture_tracks, ns, true, e.has_live_listen_started());
+    if (facts.exists) {
+      failures = GateRules(facts, capture_tracks, ns, true, e.has_live_listen_started());
+      const RegistrationFacts reg = GetRegistrationFacts(facts.registration_id, ns);
+      if (reg.in_force != nullptr && reg.in_force->first_capture_ns() == 0) {
+        NoteFirstCapture(facts.registration_id, ns);
+      }
+    }
   }
 
   // Facts needed from other partitions, read before locking the call.
@@ -970,6 +1003,7 @@ void ComplianceEngine::ApplyCallEvent(const Event& e, const std::string& call_id
         c.mutable_policy()->set_pause_budget_ns(std::chrono::nanoseconds(policy.pause_budget).count());
         c.mutable_policy()->set_purge_after_objection_ns(std::chrono::nanoseconds(policy.purge_after_objection).count());
         c.mutable_policy()->set_purge_after_private_ns(std::chrono::nanoseconds(policy.purge_after_private).count());
+        c.mutable_policy()->set_hold_release_grace_ns(std::chrono::nanoseconds(policy.hold_release_grace).count());
         if (has_inherited) {
           c.set_transferred_from(inherited.call_id());
           for (const auto& o : inherited.objections()) *c.add_objections() = o;  // LC-OBJ-3
@@ -986,6 +1020,10 @@ void ComplianceEngine::ApplyCallEvent(const Event& e, const std::string& call_id
             c.add_agent_refs(p.to_agent_ref());
             new_agent = p.to_agent_ref();
           }
+        }
+        if (!p.to_queue_id().empty() && p.new_call_id().empty()) {
+          c.set_transferred_leg(true);
+          c.set_leg_queue_id(p.to_queue_id());
         }
         if (!p.new_call_id().empty()) {
           std::unique_lock<std::shared_mutex> wl(world_mu_);
@@ -1018,17 +1056,18 @@ void ComplianceEngine::ApplyCallEvent(const Event& e, const std::string& call_id
         *n->mutable_notice() = e.notice_given();
         break;
       }
-      case P::kObjectionChannelLost: {
-        st::ChannelGap* g = c.add_channel_gaps();
-        g->set_lost_ns(ns);
-        g->set_lost_position(pos);
-        break;
-      }
-      case P::kObjectionChannelRestored:
-        for (auto& g : *c.mutable_channel_gaps()) {
-          if (g.restored_ns() == 0) g.set_restored_ns(ns);
+      case P::kObjectionChannelLost:
+      case P::kObjectionChannelRestored: {
+        const bool lost = e.has_objection_channel_lost();
+        st::ChannelChange* ch = c.add_channel_changes();
+        ch->set_ns(ns);
+        ch->set_position(pos);
+        ch->set_lost(lost);
+        for (int k : lost ? e.objection_channel_lost().channels() : e.objection_channel_restored().channels()) {
+          ch->add_channels(k);
         }
         break;
+      }
       case P::kSensitiveSegmentStarted: {
         const auto& p = e.sensitive_segment_started();
         st::Segment* s = c.add_segments();

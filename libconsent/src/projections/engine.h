@@ -33,7 +33,7 @@ namespace st = consent::internal::state;
 inline constexpr size_t kCallShards = 64;
 inline constexpr size_t kAgentShards = 16;
 inline constexpr const char* kProjectionName = "compliance";
-inline constexpr const char* kStateFormat = "compliance-state-2";
+inline constexpr const char* kStateFormat = "compliance-state-3";
 
 // Nanoseconds since the Unix epoch.
 int64_t ToNs(const google::protobuf::Timestamp& t);
@@ -107,6 +107,7 @@ struct RegistrationFacts {
   uint64_t position = 0;          // its fact
   uint64_t ended_position = 0;
   uint64_t dpia_position = 0;
+  int64_t dpia_ns = 0;
   // Immutable snapshot of the registration, shared with the engine (no copy per decision);
   // `in_force` points into it, nullptr when no version is in force.
   std::shared_ptr<const st::Registration> snapshot;
@@ -174,6 +175,14 @@ class ComplianceEngine {
   // Surveys, documents, LC-EVAL-1 and LC-EVAL-3 of an agent's summary (retention.cc).
   void AddRecordRules(const st::Agent& a, int64_t at_ns, AgentSummary* s) const;
 
+  // Whether the registration in force at the call's first capture appoints a DPO (LC-GOV-2);
+  // true when none was in force (the capture's failures then tell why).
+  bool DpoAppointedAtFirstCapture(const st::Call& c) const;
+
+  // Positions of the overrulings (named person, written ground) of the agent's standing
+  // objections raised before `ns` and overruled by then (LC-OBJ-2 evidence on later calls).
+  std::vector<uint64_t> StandingOverrules(const std::string& agent_ref, int64_t ns) const;
+
   // ---- Used by the rule evaluators (gate.cc, call_rules.cc) --------------------------------
   CallFacts GetCallFacts(std::string_view call_id, int64_t now_ns) const;
   AgentFacts GetAgentFacts(std::string_view agent_ref, const RegistrationFacts& reg, int64_t now_ns) const;
@@ -217,6 +226,8 @@ class ComplianceEngine {
   }
   // REQUIRES: world_mu_ held exclusively.
   void RefreshRegistrationSnapshot(const std::string& registration_id);
+  // Notes the first capture under the registration version in force at ns (LC-GOV-1..3).
+  void NoteFirstCapture(const std::string& registration_id, int64_t ns);
 
   struct CallShard {
     mutable std::shared_mutex mu;

@@ -50,6 +50,25 @@ std::string Pct(uint64_t num, uint64_t den) {
   return std::to_string(bp / 100) + "." + std::to_string((bp % 100) / 10) + " %";
 }
 
+// LC-GOV-1..3, judged at the first capture under the version in force (RULES.md "Governance
+// precedes recording"): a consultation or DPIA logged after it does not cure the version.
+template <typename Fail>
+void GovernanceRules(const RegistrationFacts& reg, int64_t now_ns, Fail&& fail) {
+  const st::RegistrationVersion& v = reg.version_in_force();
+  const int64_t first = v.first_capture_ns() != 0 && v.first_capture_ns() <= now_ns ? v.first_capture_ns() : now_ns;
+  const std::string version = std::to_string(reg.version);
+  const std::string when = " before the first recording under version " + version;
+  if (v.cse_ns() == 0 || v.cse_ns() > first) {
+    fail("LC-GOV-1", "staff committee not consulted" + when, {reg.position});
+  }
+  if (v.details().dpo_appointed() && (v.dpo_ns() == 0 || v.dpo_ns() > first)) {
+    fail("LC-GOV-2", "DPO not consulted" + when, {reg.position});
+  }
+  if (reg.dpia_position == 0 || reg.dpia_ns > first) {
+    fail("LC-GOV-3", "no DPIA reference recorded" + when, {reg.position});
+  }
+}
+
 }  // namespace
 
 CallFacts ComplianceEngine::GetCallFacts(std::string_view call_id, int64_t now_ns) const {
@@ -63,8 +82,10 @@ CallFacts ComplianceEngine::GetCallFacts(std::string_view call_id, int64_t now_n
   f.call_id = c.call_id();
   f.agent_ref = c.agent_ref();
   f.registration_id = c.registration_id();
-  f.line_id = c.started().line_id();
-  f.queue_id = c.started().queue_id();
+  // After a transfer to another queue, the current leg is judged on that queue (RULES.md
+  // "Transfers").
+  f.line_id = c.transferred_leg() ? std::string() : c.started().line_id();
+  f.queue_id = c.transferred_leg() ? c.leg_queue_id() : c.started().queue_id();
   f.started_ns = c.started_ns();
   f.started_position = c.started_position();
   f.ended = c.ended_ns() != 0 && c.ended_ns() <= now_ns;
@@ -120,6 +141,7 @@ RegistrationFacts ComplianceEngine::GetRegistrationFacts(std::string_view regist
   f.exists = true;
   f.registration_id = r.registration_id();
   f.dpia_position = r.dpia_position();
+  f.dpia_ns = r.dpia_ns();
   f.ended_position = r.ended_ns() != 0 && r.ended_ns() <= now_ns ? r.ended_position() : 0;
   for (const auto& v : r.versions()) {
     if (v.valid_from_ns() <= now_ns && (f.in_force == nullptr || v.version() > f.in_force->version())) f.in_force = &v;
@@ -240,7 +262,7 @@ std::vector<Failing> ComplianceEngine::GateRules(const CallFacts& call, const st
 
   // LC-REG-1..3
   if (!reg.exists) {
-    fail("LC-REG-1", "no processing registration covers this call", {call.started_position}, true);
+    fail("LC-REG-1", "no processing registration covers this call", {call.started_position});
   } else if (reg.ended_position != 0) {
     fail("LC-REG-1", "the registration has ended", {reg.ended_position});
   } else if (!reg.active) {
@@ -297,8 +319,14 @@ std::vector<Failing> ComplianceEngine::GateRules(const CallFacts& call, const st
     fail("LC-AGT-3", "call flagged as related to a staff-representative mandate", call.mandate_positions);
   }
 
-  // LC-PRIV-1
-  if (!call.private_positions.empty()) fail("LC-PRIV-1", "call flagged private", call.private_positions);
+  // LC-PRIV-1: a mandate-related flag is a private flag too (RULES.md "Mandate calls").
+  if (!call.private_positions.empty() || !call.mandate_positions.empty()) {
+    std::vector<uint64_t> flags = call.private_positions;
+    flags.insert(flags.end(), call.mandate_positions.begin(), call.mandate_positions.end());
+    fail("LC-PRIV-1", call.private_positions.empty() ? "call flagged as mandate-related, a private call"
+                                                     : "call flagged private",
+         std::move(flags));
+  }
 
   // LC-NOT-1 (caller track)
   if (caller_track && call.tier1_position == 0) {
@@ -309,13 +337,16 @@ std::vector<Failing> ComplianceEngine::GateRules(const CallFacts& call, const st
   // LC-OBJ-1..3
   std::vector<uint64_t> agent_obj = call.agent_objections;
   agent_obj.insert(agent_obj.end(), agent.standing_objections.begin(), agent.standing_objections.end());
+  // One fault, one rule: a capture beginning after an objection on this call breaks LC-OBJ-3;
+  // LC-OBJ-1/2 judge the pause that followed the objection (call_rules.cc). The gate denies with
+  // every failing rule.
   if (!call.caller_objections.empty()) {
-    fail("LC-OBJ-1", "the caller objected", call.caller_objections);
+    if (!capture_snapshot) fail("LC-OBJ-1", "the caller objected", call.caller_objections);
     fail("LC-OBJ-3", "capture after the caller's objection, not withdrawn by the caller", call.caller_objections);
   }
-  if (!agent_obj.empty()) {
+  if (!agent_obj.empty() && (!capture_snapshot || !agent.standing_objections.empty())) {
     fail("LC-OBJ-2", call.agent_objections.empty() ? "the agent has a standing objection" : "the agent objected",
-         agent_obj);
+         capture_snapshot ? agent.standing_objections : agent_obj);
     if (!call.agent_objections.empty()) {
       fail("LC-OBJ-3", "capture after the agent's objection, neither withdrawn nor overruled", call.agent_objections);
     }
@@ -323,7 +354,7 @@ std::vector<Failing> ComplianceEngine::GateRules(const CallFacts& call, const st
 
   // LC-OBJ-5
   if (!line.declared) {
-    fail("LC-OBJ-5", "no suspend capability declared for " + line.key, {call.started_position}, true);
+    fail("LC-OBJ-5", "no suspend capability declared for " + line.key, {call.started_position});
   } else if (!line.suspend_supported) {
     fail("LC-OBJ-5", line.key + " declares it cannot suspend capture", {line.declared_position});
   } else {
@@ -377,16 +408,7 @@ std::vector<Failing> ComplianceEngine::GateRules(const CallFacts& call, const st
   if (!capture_snapshot) return out;
 
   // Judged at capture time, not part of LC-LIVE-1.
-  if (reg.active) {
-    if (reg.version_in_force().cse_ns() == 0 || reg.version_in_force().cse_ns() > now_ns) {
-      fail("LC-GOV-1", "staff committee not consulted before recording under version " + std::to_string(reg.version),
-           {reg.position});
-    }
-    if (d.dpo_appointed() && (reg.version_in_force().dpo_ns() == 0 || reg.version_in_force().dpo_ns() > now_ns)) {
-      fail("LC-GOV-2", "DPO not consulted on version " + std::to_string(reg.version), {reg.position});
-    }
-    if (reg.dpia_position == 0) fail("LC-GOV-3", "no DPIA reference recorded", {reg.position});
-  }
+  if (reg.active) GovernanceRules(reg, now_ns, fail);
   if (caller_track && call.tier1_position != 0 && reg.active) {
     // LC-NOT-3: the notice given was published for the registration version in force, or only
     // aspects that do not need a new notice changed since.
@@ -449,7 +471,7 @@ GateDecision ComplianceEngine::Decide(std::string_view call_id, const std::vecto
         };
         stop("LC-OBJ-1", !call.caller_objections.empty());
         stop("LC-OBJ-2", !call.agent_objections.empty());
-        stop("LC-PRIV-1", !call.private_positions.empty());
+        stop("LC-PRIV-1", !call.private_positions.empty() || !call.mandate_positions.empty());
         stop("LC-AGT-3", !call.mandate_positions.empty());
         stop("LC-DATA-1", !call.open_payment_segments.empty());
         d.must_stop = !d.stop_rules.empty();

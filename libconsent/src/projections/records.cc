@@ -18,7 +18,27 @@ uint32_t CodePoints(const std::string& s) {
   return n;
 }
 
-void FillDocument(st::Document* d, const v1::AnalysisDocumentContent& c) {
+bool AllowedCategory(int category) {
+  switch (category) {
+    case v1::DATA_CATEGORY_EMPLOYEE_ID:
+    case v1::DATA_CATEGORY_EVALUATOR_ID:
+    case v1::DATA_CATEGORY_CALL_DATE_TIME_DURATION:
+    case v1::DATA_CATEGORY_PROFESSIONAL_EVALUATION:
+    case v1::DATA_CATEGORY_FREE_TEXT:
+      return true;
+    default:
+      return false;
+  }
+}
+
+// The content stated at `pos` (created or amended); categories outside the allowed list stay on
+// the document as LC-DATA-2 findings even if a later amendment drops them (the data was held).
+void FillDocument(st::Document* d, const v1::AnalysisDocumentContent& c, uint64_t pos) {
+  for (int category : c.data_categories()) {
+    if (AllowedCategory(category)) continue;
+    d->add_disallowed_categories(category);
+    d->add_disallowed_positions(pos);
+  }
   d->set_kind(c.kind());
   d->set_agent_ref(c.agent_ref());
   d->set_evaluator_ref(c.evaluator_ref());
@@ -134,7 +154,7 @@ void ComplianceEngine::ApplyRecordEvent(const Event& e) {
         d.set_document_id(p.document_id());
         d.set_registration_id(p.registration_id());
         d.set_registration_version(p.registration_version());
-        FillDocument(&d, p.content());
+        FillDocument(&d, p.content(), pos);
         d.set_created_ns(ns);
         d.set_created_position(pos);
         d.set_content_hash(p.content_hash());
@@ -146,7 +166,7 @@ void ComplianceEngine::ApplyRecordEvent(const Event& e) {
         const auto& p = e.analysis_document_amended();
         auto it = documents_.find(p.document_id());
         if (it == documents_.end()) break;
-        FillDocument(&it->second, p.content());
+        FillDocument(&it->second, p.content(), pos);
         it->second.add_amended_positions(pos);
         if (!p.content_hash().empty()) it->second.set_content_hash(p.content_hash());
         MarkDirty("d/", p.document_id());

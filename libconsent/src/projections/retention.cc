@@ -265,6 +265,16 @@ struct CopyObligation {
 
 namespace {
 
+// The review period of a hold (LC-RET-3). A hold names no registration: with a single
+// registration its policy at the hold's placement applies (hold_review_days); with several, the
+// RULES.md default.
+int64_t HoldReviewNs(const st::Hold& h, const LimitsTable& limits) {
+  const Policy p = limits.by_registration.size() == 1
+                       ? limits.PolicyAt(limits.by_registration.begin()->first, h.placed_ns())
+                       : Policy::Defaults();
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(p.hold_review).count();
+}
+
 // The obligation that falls due first once holds are applied, among those `skip` keeps. The
 // retention obligation is never skipped, so there is always one.
 struct Governing {
@@ -288,9 +298,10 @@ Governing Earliest(const std::vector<Obligation>& obligations, const std::vector
 
 template <typename Fn>
 void ForEachCopyObligation(const st::Call& c, int64_t at_ns, const LimitsTable& limits, const RecordsSnapshot& rs,
-                           int64_t grace_ns, Fn&& fn) {
+                           Fn&& fn) {
   if (c.recordings().empty()) return;
   const Policy policy = limits.PolicyAt(c.registration_id(), c.started_ns());
+  const int64_t grace_ns = HoldReleaseGraceNs(policy);
   const int64_t purge_obj = c.policy().purge_after_objection_ns() ? c.policy().purge_after_objection_ns()
                                                                    : 24 * kNsPerHour;
   const int64_t purge_priv = c.policy().purge_after_private_ns() ? c.policy().purge_after_private_ns()
@@ -401,7 +412,6 @@ RetentionPlan ComplianceEngine::PlanRetention(TimePoint at, const PlanOptions& o
   for (const auto& q : rs.requests) {
     if (PurgeRequest(q)) rs.purge_requests_by_ref[q.subject_ref()].push_back(&q);
   }
-  const int64_t grace = kNsPerHour * 24;
   auto count = [&](PurgeState s) {
     switch (s) {
       case PurgeState::kOverdue: ++plan.overdue; break;
@@ -422,7 +432,7 @@ RetentionPlan ComplianceEngine::PlanRetention(TimePoint at, const PlanOptions& o
     std::shared_lock<std::shared_mutex> lock(call_shards_[i].mu);
     for (const auto& [id, c] : call_shards_[i].calls) {
       plan.recordings += static_cast<uint64_t>(c.recordings_size());
-      ForEachCopyObligation(c, at_ns, limits, rs, grace, [&](const CopyObligation& co) {
+      ForEachCopyObligation(c, at_ns, limits, rs, [&](const CopyObligation& co) {
         const st::Copy& cp = *co.copy;
         const bool purged = cp.purged_position() != 0 && cp.purged_ns() <= at_ns;
         const bool immediate = co.governing.reason != v1::PURGE_REASON_RETENTION;
@@ -478,6 +488,7 @@ RetentionPlan ComplianceEngine::PlanRetention(TimePoint at, const PlanOptions& o
       }
     }
     const std::vector<const st::Hold*> holds = CoveringHolds(*rs.holds, DocumentHoldKeys(d));
+    const int64_t grace = HoldReleaseGraceNs(limits.PolicyAt(d.registration_id(), d.created_ns()));
     const Governing g = Earliest(obligations, holds, at_ns, grace, [](const Obligation&) { return false; });
     const Obligation* best = g.obligation;
     const HeldDeadline& best_held = g.held;
@@ -518,10 +529,9 @@ RetentionPlan ComplianceEngine::PlanRetention(TimePoint at, const PlanOptions& o
     if (a.copy_id != b.copy_id) return a.copy_id < b.copy_id;
     return a.document_id < b.document_id;
   });
-  const Policy defaults = Policy::Defaults();
-  const int64_t review_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(defaults.hold_review).count();
   for (const auto& h : *rs.holds) {
     if (h.placed_ns() > at_ns) continue;
+    const int64_t review_ns = HoldReviewNs(h, limits);
     HoldStatus hs;
     hs.hold_id = h.hold_id();
     hs.case_reference = h.case_reference();
@@ -591,6 +601,12 @@ namespace {
 
 RuleVerdict Data2(const st::Document& d, const Policy& p) {
   Acc acc;
+  for (int i = 0; i < d.disallowed_categories_size(); ++i) {
+    acc.Add(Verdict::kViolated,
+            "holds " + v1::DataCategory_Name(static_cast<v1::DataCategory>(d.disallowed_categories(i))) +
+                ", outside the allowed categories",
+            {d.disallowed_positions(i)});
+  }
   if (d.free_text_chars() > p.analysis_free_text_max_chars) {
     acc.Add(Verdict::kViolated,
             "free text of " + std::to_string(d.free_text_chars()) + " characters exceeds " +
@@ -656,8 +672,6 @@ void ComplianceEngine::ForEachRecordVerdicts(TimePoint at, RecordKind kind,
   for (const auto& q : rs.requests) {
     if (PurgeRequest(q)) rs.purge_requests_by_ref[q.subject_ref()].push_back(&q);
   }
-  const int64_t grace = 24 * kNsPerHour;
-  const Policy defaults = Policy::Defaults();
 
   switch (kind) {
     case RecordKind::kRecording: {
@@ -666,7 +680,7 @@ void ComplianceEngine::ForEachRecordVerdicts(TimePoint at, RecordKind kind,
         std::shared_lock<std::shared_mutex> lock(call_shards_[i].mu);
         for (const auto& [id, c] : call_shards_[i].calls) {
           std::map<std::string, std::pair<Acc, Acc>> per_recording;
-          ForEachCopyObligation(c, at_ns, limits, rs, grace, [&](const CopyObligation& co) {
+          ForEachCopyObligation(c, at_ns, limits, rs, [&](const CopyObligation& co) {
             auto& [ret1, ret4] = per_recording[co.recording->recording_id()];
             const st::Copy& cp = *co.copy;
             const bool purged = cp.purged_position() != 0 && cp.purged_ns() <= at_ns;
@@ -719,7 +733,8 @@ void ComplianceEngine::ForEachRecordVerdicts(TimePoint at, RecordKind kind,
         }
         const Policy policy = limits.PolicyAt(d.registration_id(), d.created_ns());
         const int64_t deadline = AddMonthsNs(d.created_ns(), limits.LimitsAt(d.registration_id(), d.created_ns()).analysis_months);
-        const HeldDeadline hd = ApplyHolds(deadline, CoveringHolds(*rs.holds, DocumentHoldKeys(d)), at_ns, grace);
+        const HeldDeadline hd = ApplyHolds(deadline, CoveringHolds(*rs.holds, DocumentHoldKeys(d)), at_ns,
+                                           HoldReleaseGraceNs(policy));
         const bool purged = d.purged_position() != 0 && d.purged_ns() <= at_ns;
         Acc ret2, ret4;
         JudgePurge("document " + d.document_id(), hd.deadline, hd, purged, d.purged_ns(), d.receipt(),
@@ -740,9 +755,9 @@ void ComplianceEngine::ForEachRecordVerdicts(TimePoint at, RecordKind kind,
       return;
     }
     case RecordKind::kHold: {
-      const int64_t review_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(defaults.hold_review).count();
       for (const auto& h : *rs.holds) {
         if (h.placed_ns() > at_ns) continue;
+        const int64_t review_ns = HoldReviewNs(h, limits);
         Acc acc;
         std::vector<std::string> missing;
         if (h.reason().empty()) missing.push_back("reason");
@@ -760,7 +775,8 @@ void ComplianceEngine::ForEachRecordVerdicts(TimePoint at, RecordKind kind,
         auto check_gap = [&](int64_t until) {
           if (until - last > review_ns) {
             acc.Add(Verdict::kViolated,
-                    "not reviewed within 90 days of " + FormatNs(last) + " (review was due " + FormatNs(last + review_ns) + ")",
+                    "not reviewed within " + std::to_string(review_ns / kNsPerDay) + " days of " + FormatNs(last) +
+                        " (review was due " + FormatNs(last + review_ns) + ")",
                     {last_pos});
           }
         };
@@ -945,7 +961,6 @@ RecordVerdicts ComplianceEngine::EvaluateRequest(const st::Request& q, int64_t a
   }
   if (purge && !refused) {
     // LC-DSR-2: the purges it triggers (LC-RET-4) are complete by the deadline, holds aside.
-    const int64_t grace = 24 * kNsPerHour;
     size_t open = 0, late = 0, held = 0;
     std::vector<uint64_t> evidence;
     for (const auto& call_id : calls) {
@@ -959,7 +974,7 @@ RecordVerdicts ComplianceEngine::EvaluateRequest(const st::Request& q, int64_t a
       for (const auto& r : c.recordings()) {
         if (r.started_ns() > at_ns) continue;
         keys.recording_id = r.recording_id();
-        const HeldDeadline hd = ApplyHolds(deadline, CoveringHolds(holds, keys), at_ns, grace);
+        const HeldDeadline hd = ApplyHolds(deadline, CoveringHolds(holds, keys), at_ns, HoldReleaseGraceNs(c));
         for (const auto& cp : r.copies()) {
           if (Overridden(r.overrides(), q.request_id(), cp.artefact_id(), at_ns)) continue;
           const bool done = cp.purged_position() != 0 && cp.purged_ns() <= at_ns && cp.receipt();

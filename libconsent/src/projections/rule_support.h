@@ -53,6 +53,14 @@ struct Acc {
       detail = d;
     }
   }
+  // An ok finding that carries its evidence (e.g. the overrule that allowed recording again).
+  void Ok(const std::string& d, const std::vector<uint64_t>& ev) {
+    if (verdict == Verdict::kNotApplicable || verdict == Verdict::kOk) {
+      verdict = Verdict::kOk;
+      detail = d;
+      evidence.insert(evidence.end(), ev.begin(), ev.end());
+    }
+  }
   RuleVerdict Take(const char* rule) {
     return RuleVerdict{rule, verdict, std::move(detail), std::move(evidence)};
   }
@@ -93,8 +101,14 @@ struct HeldDeadline {
 HeldDeadline ApplyHolds(int64_t deadline, const std::vector<const st::Hold*>& holds, int64_t at_ns,
                         int64_t grace_ns);
 
-// Purges that fell due during a hold are due this long after its release (RULES.md).
-inline constexpr int64_t kHoldReleaseGraceNs = 24 * kNsPerHour;
+// Purges that fell due during a hold are due this long after its release (RULES.md): the
+// policy of the registration the purged data was collected under (hold_release_purge_hours).
+inline int64_t HoldReleaseGraceNs(const Policy& p) {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(p.hold_release_grace).count();
+}
+inline int64_t HoldReleaseGraceNs(const st::Call& c) {
+  return c.policy().hold_release_grace_ns() ? c.policy().hold_release_grace_ns() : 24 * kNsPerHour;
+}
 
 // Whether an override (RetentionOverridden) in force at at_ns keeps `artefact_id`'s copy (empty:
 // the recording's own) from the purge caused by `cause` (an override without cause keeps it from

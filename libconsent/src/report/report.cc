@@ -130,6 +130,15 @@ class Tallies {
   std::map<std::string, std::vector<ReportExample>> unverified_examples_;
 };
 
+// Adds an agent's survey answers and documents; `score_sum` accumulates score x counted answers.
+void AddAgentRecords(const AgentSummary& a, AuditReport::AgentRecords* out, double* score_sum) {
+  out->survey_answers += a.survey_answers;
+  out->survey_answers_counted += a.survey_answers_counted;
+  out->survey_answers_excluded += a.survey_answers_excluded;
+  out->analysis_documents += a.analysis_documents;
+  if (a.survey_score) *score_sum += *a.survey_score * static_cast<double>(a.survey_answers_counted);
+}
+
 std::vector<RoleCount> SortedRoles(const std::map<std::string, uint64_t>& counts) {
   std::vector<RoleCount> out;
   for (const auto& [role, n] : counts) out.push_back({role, n});
@@ -219,8 +228,10 @@ Built Build(const Compliance& compliance, const ReportOptions& options) {
     t.pause_latency_p95_ms = p95;
   }
 
+  double score_sum = 0;
   compliance.agents().ForEach(r.at, [&](const AgentSummary& a) {
     ++r.agents;
+    AddAgentRecords(a, &r.agent_records, &score_sum);
     if (a.is_protected) ++r.agents_protected;
     if (!a.informed) ++r.agents_not_informed;
     if (a.objection_active) ++r.agents_objecting;
@@ -235,6 +246,9 @@ Built Build(const Compliance& compliance, const ReportOptions& options) {
     }
     return true;
   });
+  if (r.agent_records.survey_answers_counted > 0) {
+    r.agent_records.survey_score = score_sum / static_cast<double>(r.agent_records.survey_answers_counted);
+  }
   std::stable_sort(r.agents_over_share.begin(), r.agents_over_share.end(),
                    [](const AgentShareRow& x, const AgentShareRow& y) {
                      if (x.recorded_share_bp != y.recorded_share_bp) {
@@ -511,6 +525,11 @@ std::string ToJson(const AuditReport& r) {
   w.Uint("protected", r.agents_protected);
   w.Uint("not_informed", r.agents_not_informed);
   w.Uint("standing_objection", r.agents_objecting);
+  w.Uint("survey_answers", r.agent_records.survey_answers);
+  w.Uint("survey_answers_counted", r.agent_records.survey_answers_counted);
+  w.Uint("survey_answers_excluded", r.agent_records.survey_answers_excluded);
+  w.OptDouble("survey_score", r.agent_records.survey_score);
+  w.Uint("analysis_documents", r.agent_records.analysis_documents);
   w.BeginArray("over_share");
   for (const AgentShareRow& a : r.agents_over_share) {
     w.BeginObject();
@@ -766,6 +785,12 @@ std::string ToTable(const AuditReport& r, bool color) {
   tb.Field("Protected employees", std::to_string(r.agents_protected));
   tb.Field("Not informed", std::to_string(r.agents_not_informed));
   tb.Field("Standing objection", std::to_string(r.agents_objecting));
+  const AuditReport::AgentRecords& ar = r.agent_records;
+  tb.Field("Survey answers", std::to_string(ar.survey_answers) + " (" + std::to_string(ar.survey_answers_counted) +
+                                 " counted, " + std::to_string(ar.survey_answers_excluded) +
+                                 " excluded: cause not the agent)");
+  if (ar.survey_score) tb.Field("Survey score", Percent(static_cast<uint32_t>(*ar.survey_score * 10000 + 0.5)));
+  tb.Field("Analysis documents", std::to_string(ar.analysis_documents));
 
   tb.Heading("Agents over the sampling share (warn " + Percent(r.policy.warn_share_bp) + ", max " +
              Percent(r.policy.max_share_bp) + ", " +

@@ -1129,7 +1129,8 @@ Status Simulator::CallerObjects(Call& c) {
   } else {
     // Only the caller's side is paused: the agent's voice keeps being recorded.
     tracks = {v1::TRACK_CALLER};
-    ack = raised + r.Between(200, 900);
+    // Never before its command (the Ledger refuses an acknowledgement that precedes it).
+    ack = std::max<Ms>(cmd + 60, raised + r.Between(200, 900));
   }
   const bool only_caller = tracks.size() == 1 && tracks[0] == v1::TRACK_CALLER &&
                            c.rec->tracks.at(v1::TRACK_AGENT) == TrackState::kCapturing;
