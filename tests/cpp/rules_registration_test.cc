@@ -272,23 +272,6 @@ TEST_CASE("LC-GOV-1 is broken by recording under a new registration version the 
 
 // ---- LC-GOV-2 -------------------------------------------------------------------------------
 
-TEST_CASE("LC-GOV-2 holds without a DPO consultation when no DPO is appointed") {
-  ComplianceWorld w;
-  auto details = w.Details();
-  details.set_dpo_appointed(false);
-  details.clear_dpo_contact();
-  ComplianceWorld::BaselineOptions o;
-  o.details = details;
-  o.dpo = false;
-  w.BaselineWith(o);
-  StartC1(w);
-  const GateDecision d = w.Engine(kRecAt)->gate().Decide("c1");
-  CHECK_MESSAGE(d.allow, Failing(d));
-  RecordC1(w);
-  const CallVerdicts v = VerdictsOf(*w.Engine(kJudge), "c1", kJudge);
-  CHECK(RuleOf(v, "LC-GOV-2").verdict == Verdict::kOk);
-}
-
 TEST_CASE("LC-GOV-2 is broken by recording without consulting the appointed DPO") {
   ComplianceWorld w;
   ComplianceWorld::BaselineOptions o;

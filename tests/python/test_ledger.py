@@ -126,6 +126,19 @@ def test_an_access_by_a_forbidden_role_is_refused_recorded_and_raised(store, now
     assert refusal.access_refused.role == "sales-manager"
 
 
+def test_an_access_the_platform_reports_after_the_fact_is_stored_as_it_happened(store, now):
+    ledger = libconsent.Ledger(store)
+    ledger.start_call(call_id="c-1", occur_time=now)
+    ledger.start_recording(call_id="c-1", recording_id="r-1", tracks=["CALLER"],
+                           occur_time=now + T(seconds=1))
+    r = ledger.access_recording(call_id="c-1", recording_id="r-1", principal_ref="p-7",
+                                role="sales-manager", action="DOWNLOAD", purpose="TRAINING",
+                                reported=True, occur_time=now + T(days=1))
+    stored = store.read_event(r.position)
+    assert stored.WhichOneof("payload") == "recording_accessed"
+    assert stored.recording_accessed.reported and stored.recording_accessed.role == "sales-manager"
+
+
 def test_naive_datetimes_are_utc_and_aware_ones_are_converted(store):
     ledger = libconsent.Ledger(store)
     paris = dt.timezone(dt.timedelta(hours=1))

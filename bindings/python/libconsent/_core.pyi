@@ -7,6 +7,8 @@ from typing import Any, Callable, Dict, List, Optional, Tuple
 import numpy as np
 
 FORMAT_VERSION: int
+#: Public fields of the C++ result structs (AgentSummary, CallVerdicts, ...), in declaration order.
+RESULT_FIELDS: Dict[str, List[str]]
 ANY_REVISION: int
 NO_STREAM: int
 STREAM_EXISTS: int

@@ -584,6 +584,7 @@ StatusOr<AgentSummary> ComplianceEngine::EvaluateAgent(std::string_view agent_re
     // RULES.md "Record-all under a legal text": the gate, the call and the agent agree.
     const bool lawful = !sampling.record_all_legal_text_ref().empty();
     s.over_max_share = s.over_max_share && !lawful;
+    s.over_warn_share = s.over_warn_share && !lawful;
     prop.verdict = lawful ? Verdict::kOk : Verdict::kViolated;
     prop.detail = lawful ? "\"record all\" mode under legal text " + sampling.record_all_legal_text_ref()
                          : "\"record all\" mode without a legal text reference";
