@@ -80,7 +80,6 @@ TEST_CASE("consentctl hold place, review and release go through the Ledger; bad 
       {{"hold", "freeze", "--id", "h1"}, 2, "expected place, review or release"},
       {{"hold", "place"}, 2, "--id is required"},
       {{"hold", "place", "--id", "h1", "--case", "C-1", "--owner", "legal-1", "--call", "c1"}, 1, "reason"},
-      {{"hold", "place", "--id", "h1", "--reason", "x", "--owner", "legal-1", "--call", "c1"}, 1, "case_reference"},
       {{"hold", "place", "--id", "h1", "--reason", "x", "--case", "C-1", "--owner", "legal-1"}, 1, "scope"},
       {{"hold", "place", "--id", "h1", "--reason", "x", "--case", "C-1", "--owner", "o", "--call", "c1", "--at",
         "tomorrow"},

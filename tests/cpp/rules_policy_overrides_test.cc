@@ -39,6 +39,42 @@ void StoredCall(ComplianceWorld& w) {
   w.Store("c1", "rec1", "k1", kEndAt + seconds(10));
 }
 
+// Each test runs twice: under the RULES.md default, and under a registration overriding the field.
+// Returns which run this is.
+bool OverriddenSubcase() {
+  bool overridden = false;
+  SUBCASE("default") {}
+  SUBCASE("overridden") { overridden = true; }
+  return overridden;
+}
+
+// A legal hold over c1 placed at `at`, complete (reason, case reference, owner).
+uint64_t PlaceHold(ComplianceWorld& w, TimePoint at) {
+  Event e;
+  auto* p = e.mutable_legal_hold_placed();
+  p->set_hold_id("h1");
+  p->mutable_scope()->add_call_ids("c1");
+  p->set_reason("litigation");
+  p->set_case_reference("case-42");
+  p->set_owner_ref("legal-1");
+  return w.Put("hold-h1", e, at);
+}
+
+// An evaluation grid d1 of a1 created at `at`, with `free_text` characters of flagged free text.
+uint64_t CreateDocument(ComplianceWorld& w, TimePoint at, size_t free_text = 0) {
+  Event e;
+  auto* p = e.mutable_analysis_document_created();
+  p->set_document_id("d1");
+  p->set_registration_id("r1");
+  p->set_registration_version(1);
+  p->mutable_content()->set_kind(v1::ANALYSIS_DOCUMENT_KIND_GRID);
+  p->mutable_content()->set_agent_ref("a1");
+  p->mutable_content()->set_evaluator_ref("sup-1");
+  p->mutable_content()->set_free_text(std::string(free_text, 'x'));
+  p->mutable_content()->set_free_text_flagged(true);
+  return w.Put("document-d1", e, at);
+}
+
 Verdict RecordRule(const Compliance& c, RecordKind kind, const std::string& id, TimePoint at, const std::string& rule) {
   Verdict out = Verdict::kNotApplicable;
   bool found = false;
@@ -58,9 +94,7 @@ Verdict RecordRule(const Compliance& c, RecordKind kind, const std::string& id, 
 
 TEST_CASE("Overriding pause_budget_ms changes LC-OBJ-1: a 2.5 s pause is late by default, on time with 3000 ms") {
   ComplianceWorld w;
-  bool overridden = false;
-  SUBCASE("default") {}
-  SUBCASE("overridden") { overridden = true; }
+  const bool overridden = OverriddenSubcase();
   BaselineUnder(w, overridden, [](auto& d) { d.mutable_policy()->set_pause_budget_ms(3000); });
   w.CompliantCallStart();
   w.StartRecording("c1", "rec1", kRecAt);
@@ -74,9 +108,7 @@ TEST_CASE("Overriding pause_budget_ms changes LC-OBJ-1: a 2.5 s pause is late by
 
 TEST_CASE("Overriding purge_after_objection_hours changes LC-OBJ-4: a purge 30 h after the objection") {
   ComplianceWorld w;
-  bool overridden = false;
-  SUBCASE("default") {}
-  SUBCASE("overridden") { overridden = true; }
+  const bool overridden = OverriddenSubcase();
   BaselineUnder(w, overridden, [](auto& d) { d.mutable_policy()->set_purge_after_objection_hours(48); });
   w.CompliantCallStart();
   w.StartRecording("c1", "rec1", kRecAt);
@@ -92,9 +124,7 @@ TEST_CASE("Overriding purge_after_objection_hours changes LC-OBJ-4: a purge 30 h
 
 TEST_CASE("Overriding purge_after_private_hours changes LC-PRIV-1: a purge 30 h after the private flag") {
   ComplianceWorld w;
-  bool overridden = false;
-  SUBCASE("default") {}
-  SUBCASE("overridden") { overridden = true; }
+  const bool overridden = OverriddenSubcase();
   BaselineUnder(w, overridden, [](auto& d) { d.mutable_policy()->set_purge_after_private_hours(48); });
   w.CompliantCallStart();
   w.StartRecording("c1", "rec1", kRecAt);
@@ -111,19 +141,10 @@ TEST_CASE("Overriding purge_after_private_hours changes LC-PRIV-1: a purge 30 h 
 
 TEST_CASE("Overriding hold_review_days changes LC-RET-3: a hold unreviewed for 40 days") {
   ComplianceWorld w;
-  bool overridden = false;
-  SUBCASE("default") {}
-  SUBCASE("overridden") { overridden = true; }
+  const bool overridden = OverriddenSubcase();
   BaselineUnder(w, overridden, [](auto& d) { d.mutable_policy()->set_hold_review_days(30); });
   StoredCall(w);
-  Event e;
-  auto* p = e.mutable_legal_hold_placed();
-  p->set_hold_id("h1");
-  p->mutable_scope()->add_call_ids("c1");
-  p->set_reason("litigation");
-  p->set_case_reference("case-42");
-  p->set_owner_ref("legal-1");
-  w.Put("hold-h1", e, T0() + hours(1));
+  PlaceHold(w, T0() + hours(1));
   const TimePoint at = T0() + hours(24 * 40);
   const Verdict v = RecordRule(*w.Engine(at), RecordKind::kHold, "h1", at, "LC-RET-3");
   CHECK(v == (overridden ? Verdict::kViolated : Verdict::kOk));
@@ -131,19 +152,10 @@ TEST_CASE("Overriding hold_review_days changes LC-RET-3: a hold unreviewed for 4
 
 TEST_CASE("Overriding hold_release_purge_hours changes LC-RET-1: a purge 48 h after the release of a hold") {
   ComplianceWorld w;
-  bool overridden = false;
-  SUBCASE("default") {}
-  SUBCASE("overridden") { overridden = true; }
+  const bool overridden = OverriddenSubcase();
   BaselineUnder(w, overridden, [](auto& d) { d.mutable_policy()->set_hold_release_purge_hours(72); });
   StoredCall(w);
-  Event placed;
-  auto* p = placed.mutable_legal_hold_placed();
-  p->set_hold_id("h1");
-  p->mutable_scope()->add_call_ids("c1");
-  p->set_reason("litigation");
-  p->set_case_reference("case-42");
-  p->set_owner_ref("legal-1");
-  w.Put("hold-h1", placed, T0() + hours(24 * 100));
+  PlaceHold(w, T0() + hours(24 * 100));
   Event review;
   review.mutable_legal_hold_reviewed()->set_hold_id("h1");
   review.mutable_legal_hold_reviewed()->set_reviewed_by_ref("legal-1");
@@ -161,9 +173,7 @@ TEST_CASE("Overriding hold_release_purge_hours changes LC-RET-1: a purge 48 h af
 
 TEST_CASE("Overriding min_use_share_bp changes the LC-PROP-2 warning: no recording used") {
   ComplianceWorld w;
-  bool overridden = false;
-  SUBCASE("default") {}
-  SUBCASE("overridden") { overridden = true; }
+  const bool overridden = OverriddenSubcase();
   BaselineUnder(w, overridden, [](auto& d) { d.mutable_policy()->set_min_use_share_bp(0); });
   StoredCall(w);
   const TimePoint at = T0() + hours(2);
@@ -172,22 +182,10 @@ TEST_CASE("Overriding min_use_share_bp changes the LC-PROP-2 warning: no recordi
 
 TEST_CASE("Overriding analysis_free_text_max_chars changes LC-DATA-2: 600 characters of flagged free text") {
   ComplianceWorld w;
-  bool overridden = false;
-  SUBCASE("default") {}
-  SUBCASE("overridden") { overridden = true; }
+  const bool overridden = OverriddenSubcase();
   BaselineUnder(w, overridden, [](auto& d) { d.mutable_policy()->set_analysis_free_text_max_chars(1000); });
   StoredCall(w);
-  Event e;
-  auto* p = e.mutable_analysis_document_created();
-  p->set_document_id("d1");
-  p->set_registration_id("r1");
-  p->set_registration_version(1);
-  p->mutable_content()->set_kind(v1::ANALYSIS_DOCUMENT_KIND_GRID);
-  p->mutable_content()->set_agent_ref("a1");
-  p->mutable_content()->set_evaluator_ref("sup-1");
-  p->mutable_content()->set_free_text(std::string(600, 'x'));
-  p->mutable_content()->set_free_text_flagged(true);
-  w.Put("document-d1", e, T0() + hours(1));
+  CreateDocument(w, T0() + hours(1), 600);
   const TimePoint at = T0() + hours(2);
   const Verdict v = RecordRule(*w.Engine(at), RecordKind::kDocument, "d1", at, "LC-DATA-2");
   CHECK(v == (overridden ? Verdict::kOk : Verdict::kViolated));
@@ -195,9 +193,7 @@ TEST_CASE("Overriding analysis_free_text_max_chars changes LC-DATA-2: 600 charac
 
 TEST_CASE("Overriding max_share_bp changes LC-PROP-1: a second recording among ten calls") {
   ComplianceWorld w;
-  bool overridden = false;
-  SUBCASE("default") {}
-  SUBCASE("overridden") { overridden = true; }
+  const bool overridden = OverriddenSubcase();
   BaselineUnder(w, overridden, [](auto& d) { d.mutable_sampling()->set_max_share_bp(2000); }, /*prior_calls=*/8);
   w.RecordedCall("c0", "a1", T0() - hours(2));
   w.CompliantCallStart();
@@ -211,9 +207,7 @@ TEST_CASE("Overriding max_share_bp changes LC-PROP-1: a second recording among t
 
 TEST_CASE("Overriding warn_share_bp changes the LC-PROP-1 warning: one recording among ten calls") {
   ComplianceWorld w;
-  bool overridden = false;
-  SUBCASE("default") {}
-  SUBCASE("overridden") { overridden = true; }
+  const bool overridden = OverriddenSubcase();
   BaselineUnder(w, overridden, [](auto& d) { d.mutable_sampling()->set_warn_share_bp(2000); });
   w.CompliantCallStart();
   w.StartRecording("c1", "rec1", kRecAt);
@@ -223,9 +217,7 @@ TEST_CASE("Overriding warn_share_bp changes the LC-PROP-1 warning: one recording
 
 TEST_CASE("Overriding the recording retention changes LC-RET-1: a copy kept 4 months") {
   ComplianceWorld w;
-  bool overridden = false;
-  SUBCASE("default") {}
-  SUBCASE("overridden") { overridden = true; }
+  const bool overridden = OverriddenSubcase();
   BaselineUnder(w, overridden, [](auto& d) { d.set_recording_retention_months(3); });
   StoredCall(w);
   const TimePoint at = T0() + hours(24 * 122);
@@ -235,20 +227,10 @@ TEST_CASE("Overriding the recording retention changes LC-RET-1: a copy kept 4 mo
 
 TEST_CASE("Overriding the analysis retention changes LC-RET-2: a document kept 8 months") {
   ComplianceWorld w;
-  bool overridden = false;
-  SUBCASE("default") {}
-  SUBCASE("overridden") { overridden = true; }
+  const bool overridden = OverriddenSubcase();
   BaselineUnder(w, overridden, [](auto& d) { d.set_analysis_retention_months(6); });
   StoredCall(w);
-  Event e;
-  auto* p = e.mutable_analysis_document_created();
-  p->set_document_id("d1");
-  p->set_registration_id("r1");
-  p->set_registration_version(1);
-  p->mutable_content()->set_kind(v1::ANALYSIS_DOCUMENT_KIND_GRID);
-  p->mutable_content()->set_agent_ref("a1");
-  p->mutable_content()->set_evaluator_ref("sup-1");
-  w.Put("document-d1", e, T0() + hours(1));
+  CreateDocument(w, T0() + hours(1));
   const TimePoint at = T0() + hours(24 * 245);
   const Verdict v = RecordRule(*w.Engine(at), RecordKind::kDocument, "d1", at, "LC-RET-2");
   CHECK(v == (overridden ? Verdict::kViolated : Verdict::kPending));

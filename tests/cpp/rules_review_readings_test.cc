@@ -53,6 +53,26 @@ std::unique_ptr<Ledger> LedgerOn(ComplianceWorld& w) {
   return std::move(l).value();
 }
 
+// c1 recorded from kRecAt and ended at kEndAt, in the baseline world.
+void RecordedAndEnded(ComplianceWorld& w) {
+  w.Baseline();
+  w.CompliantCallStart();
+  w.StartRecording("c1", "rec1", kRecAt);
+  w.EndCall("c1", kEndAt);
+}
+
+// A download of rec1 by `principal` in `role`, for training.
+v1::RecordingAccessed Download(const std::string& principal, const std::string& role) {
+  v1::RecordingAccessed a;
+  a.set_call_id("c1");
+  a.set_recording_id("rec1");
+  a.set_principal_ref(principal);
+  a.set_role(role);
+  a.set_action(v1::ACCESS_ACTION_DOWNLOAD);
+  a.set_purpose(v1::PURPOSE_TRAINING);
+  return a;
+}
+
 FactOptions At(TimePoint t) {
   FactOptions o;
   o.occur_time = t;
@@ -342,23 +362,15 @@ TEST_CASE("A legal hold released without a reason is stored") {
 
 TEST_CASE("An access log entry without an action is stored and violates LC-ACC-2; with one it holds") {
   ComplianceWorld w;
-  w.Baseline();
-  w.CompliantCallStart();
-  w.StartRecording("c1", "rec1", kRecAt);
-  w.EndCall("c1", kEndAt);
+  RecordedAndEnded(w);
   auto ledger = LedgerOn(w);
-  v1::RecordingAccessed a;
-  a.set_call_id("c1");
-  a.set_recording_id("rec1");
-  a.set_principal_ref("sup-1");
-  a.set_role("trainer");
-  a.set_purpose(v1::PURPOSE_TRAINING);
-  bool with_action = false;
-  SUBCASE("with an action") {
-    with_action = true;
-    a.set_action(v1::ACCESS_ACTION_PLAYBACK);
+  v1::RecordingAccessed a = Download("sup-1", "trainer");
+  bool with_action = true;
+  SUBCASE("with an action") {}
+  SUBCASE("without an action") {
+    with_action = false;
+    a.clear_action();
   }
-  SUBCASE("without an action") {}
   const StatusOr<Recorded> r = ledger->AccessRecording(a, At(kEndAt + seconds(10)));
   REQUIRE_MESSAGE(r.ok(), r.status().ToString());
   const RuleVerdict acc2 = RuleOf(VerdictsOf(*w.Engine(kJudge), "c1", kJudge), "LC-ACC-2");
@@ -368,24 +380,16 @@ TEST_CASE("An access log entry without an action is stored and violates LC-ACC-2
 
 TEST_CASE("An access reported by the platform after the fact is stored as it happened and judged by LC-ACC-1") {
   ComplianceWorld w;
-  w.Baseline();
-  w.CompliantCallStart();
-  w.StartRecording("c1", "rec1", kRecAt);
-  w.EndCall("c1", kEndAt);
+  RecordedAndEnded(w);
   auto ledger = LedgerOn(w);
-  v1::RecordingAccessed a;
-  a.set_call_id("c1");
-  a.set_recording_id("rec1");
-  a.set_principal_ref("sales-7");
-  a.set_action(v1::ACCESS_ACTION_DOWNLOAD);
-  a.set_purpose(v1::PURPOSE_TRAINING);
+  v1::RecordingAccessed a = Download("sales-7", "trainer");
   a.set_reported(true);
-  bool declared = false;
-  SUBCASE("a declared role") {
-    declared = true;
-    a.set_role("trainer");
+  bool declared = true;
+  SUBCASE("a declared role") {}
+  SUBCASE("an undeclared role") {
+    declared = false;
+    a.set_role("sales");
   }
-  SUBCASE("an undeclared role") { a.set_role("sales"); }
   const StatusOr<Recorded> r = ledger->AccessRecording(a, At(kEndAt + seconds(10)));
   REQUIRE_MESSAGE(r.ok(), r.status().ToString());
   auto stored = w.store().ReadEvent(r->position);
@@ -398,19 +402,9 @@ TEST_CASE("An access reported by the platform after the fact is stored as it hap
 
 TEST_CASE("An access asked for with an undeclared role is refused and recorded, and LC-ACC-1 holds") {
   ComplianceWorld w;
-  w.Baseline();
-  w.CompliantCallStart();
-  w.StartRecording("c1", "rec1", kRecAt);
-  w.EndCall("c1", kEndAt);
+  RecordedAndEnded(w);
   auto ledger = LedgerOn(w);
-  v1::RecordingAccessed a;
-  a.set_call_id("c1");
-  a.set_recording_id("rec1");
-  a.set_principal_ref("sales-7");
-  a.set_role("sales");
-  a.set_action(v1::ACCESS_ACTION_DOWNLOAD);
-  a.set_purpose(v1::PURPOSE_TRAINING);
-  const StatusOr<Recorded> r = ledger->AccessRecording(a, At(kEndAt + seconds(10)));
+  const StatusOr<Recorded> r = ledger->AccessRecording(Download("sales-7", "sales"), At(kEndAt + seconds(10)));
   REQUIRE_FALSE(r.ok());
   CHECK(r.status().code() == StatusCode::kPermissionDenied);
   REQUIRE(r.status().context().position.has_value());

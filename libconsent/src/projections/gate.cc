@@ -344,12 +344,14 @@ std::vector<Failing> ComplianceEngine::GateRules(const CallFacts& call, const st
     if (!capture_snapshot) fail("LC-OBJ-1", "the caller objected", call.caller_objections);
     fail("LC-OBJ-3", "capture after the caller's objection, not withdrawn by the caller", call.caller_objections);
   }
-  if (!agent_obj.empty() && (!capture_snapshot || !agent.standing_objections.empty())) {
+  // A standing objection is judged on each later call by LC-OBJ-2 (no pause on the call judges it).
+  const std::vector<uint64_t>& obj2 = capture_snapshot ? agent.standing_objections : agent_obj;
+  if (!obj2.empty()) {
     fail("LC-OBJ-2", call.agent_objections.empty() ? "the agent has a standing objection" : "the agent objected",
-         capture_snapshot ? agent.standing_objections : agent_obj);
-    if (!call.agent_objections.empty()) {
-      fail("LC-OBJ-3", "capture after the agent's objection, neither withdrawn nor overruled", call.agent_objections);
-    }
+         obj2);
+  }
+  if (!call.agent_objections.empty()) {
+    fail("LC-OBJ-3", "capture after the agent's objection, neither withdrawn nor overruled", call.agent_objections);
   }
 
   // LC-OBJ-5
