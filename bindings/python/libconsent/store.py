@@ -21,6 +21,7 @@ from libconsent._events import decode, event_to_dict
 from libconsent._pb.consent.v1.event_pb2 import Event
 
 __all__ = ["Store", "Subscription", "AppendResult", "VerifyReport", "StoreStats",
+           "BackupInfo", "restore", "verify_backup",
            "ANY_REVISION", "NO_STREAM", "STREAM_EXISTS"]
 
 #: Expected-revision codes (append unconditionally / stream must not exist / must exist).
@@ -64,6 +65,37 @@ class StoreStats:
     approximate_bytes: int
 
 
+@dataclass(frozen=True)
+class BackupInfo:
+    """A backup (:meth:`Store.backup`, :func:`verify_backup`, :func:`restore`): its directory,
+    the store it was taken from, its events and the chain hash after the last one."""
+    path: str
+    store_id: str
+    head_position: int
+    head_hash_hex: str
+
+
+def verify_backup(backup: Union[str, "os.PathLike[str]"]) -> BackupInfo:
+    """Checks a backup without restoring it: hash chain, indexes and head record.
+
+    Raises:
+        CorruptionError: the backup is damaged.
+        NotFoundError: ``backup`` holds no store.
+    """
+    return BackupInfo(**_core.verify_backup(os.fspath(backup)))
+
+
+def restore(backup: Union[str, "os.PathLike[str]"], path: Union[str, "os.PathLike[str]"]) -> BackupInfo:
+    """Verifies ``backup`` and restores it as the new store at ``path``.
+
+    Raises:
+        AlreadyExistsError: ``path`` is not empty.
+        CorruptionError: the backup is damaged (nothing is written at ``path``).
+        NotFoundError: ``backup`` holds no store.
+    """
+    return BackupInfo(**_core.restore_backup(os.fspath(backup), os.fspath(path)))
+
+
 class Store:
     """An open libconsent event store (``consent::EventStore``): immutable, hash-chained
     ``consent.v1.Event`` s in named streams, with a dense global position from 1.
@@ -85,7 +117,7 @@ class Store:
     @classmethod
     def open(cls, path: Union[str, "os.PathLike[str]"], *, create_if_missing: bool = True,
              error_if_exists: bool = False, sync: bool = True,
-             block_cache_bytes: Optional[int] = None) -> "Store":
+             block_cache_bytes: Optional[int] = None, read_only: bool = False) -> "Store":
         """Opens (or creates) the store at ``path``.
 
         Args:
@@ -94,6 +126,9 @@ class Store:
             sync: sync every append to disk before acknowledging it (default True; per-append
                 override with ``append(..., sync=...)``).
             block_cache_bytes: RocksDB block cache (default 64 MiB).
+            read_only: open for reading only; nothing in the directory changes and writes raise
+                PreconditionError (default False; a directory this process cannot write is
+                opened read-only anyway).
 
         Raises:
             NotFoundError: no store and ``create_if_missing`` is false.
@@ -103,7 +138,7 @@ class Store:
         """
         core = _core.Store.open(os.fspath(path), create_if_missing=create_if_missing,
                                 error_if_exists=error_if_exists, sync=sync,
-                                block_cache_bytes=block_cache_bytes)
+                                block_cache_bytes=block_cache_bytes, read_only=read_only)
         store = cls(core)
         _open_stores.add(store)
         return store
@@ -301,6 +336,22 @@ class Store:
     def stats(self) -> StoreStats:
         """Path, store id, format version, head position, stream count, head hash, size."""
         return StoreStats(**self._core.stats())
+
+    @property
+    def read_only(self) -> bool:
+        """True when the store was opened read-only."""
+        return bool(self._core.read_only)
+
+    def backup(self, dest: Union[str, "os.PathLike[str]"]) -> BackupInfo:
+        """Writes an online, consistent backup into the new directory ``dest``: every event
+        committed before the call, none after. Appends may continue meanwhile.
+
+        Raises:
+            AlreadyExistsError: ``dest`` exists.
+            PreconditionError: the store is open read-only.
+            StorageError: I/O error (ResourceExhaustedError: the disk is full).
+        """
+        return BackupInfo(**self._core.backup(os.fspath(dest)))
 
     # ---- subscriptions -------------------------------------------------------------------------
     def subscribe(self, callback: Optional[Callable[[Event], object]] = None, *,
