@@ -155,7 +155,7 @@ std::string HashToString(const Hash& h) {
 std::string HashToHex(const Hash& h) { return ToHex(HashToString(h)); }
 
 // Rewrites records from `from` to the head so that every stored h_n matches the (possibly
-// edited) events: what an attacker with write access would do.
+// edited) events, and the head record with them: what an attacker with write access would do.
 void RechainFrom(RawDb& raw, uint64_t from) {
   Hash prev{};
   if (from > 1) {
@@ -163,7 +163,8 @@ void RechainFrom(RawDb& raw, uint64_t from) {
     REQUIRE(rec.has_value());
     std::copy_n(rec->begin() + 1, prev.size(), prev.begin());
   }
-  for (uint64_t p = from;; ++p) {
+  uint64_t p = from;
+  for (;; ++p) {
     auto rec = raw.Get(kEventsCf, PositionKey(p));
     if (!rec) break;
     const Hash h = NextChainHash(prev, EventBytesOf(*rec));
@@ -171,6 +172,7 @@ void RechainFrom(RawDb& raw, uint64_t from) {
     raw.Put(kEventsCf, PositionKey(p), *rec);
     prev = h;
   }
+  raw.Put(internal::kMetaCf, internal::kMetaHead, PositionKey(p - 1) + HashToString(prev));
 }
 
 // ---- The chain itself --------------------------------------------------------------------------
