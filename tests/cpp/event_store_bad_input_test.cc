@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "consent/event_store.h"
+#include "consent/ledger.h"
 #include "store_test_helpers.h"
 #include "test_util.h"
 
@@ -502,6 +503,22 @@ TEST_CASE("Append accepts the longest allowed stream name and non-ASCII UTF-8 na
   CONSENT_REQUIRE_OK(store->Append("call-1", kNoStream, {e}));
   CHECK(ReadStreamOrDie(*store, "call-1")[0].annotation_added().text() ==
         e.annotation_added().text());
+}
+
+TEST_CASE("The Ledger refuses a payload time in year 2300 and names the field") {
+  TempDir dir;
+  auto store = OpenStore(dir.path());
+  auto ledger = Ledger::Create(store.get());
+  CONSENT_REQUIRE_OK(ledger);
+  Event e;
+  *e.mutable_occur_time() = ToTimestamp(std::chrono::system_clock::now());
+  e.mutable_notice_given()->set_call_id("c-1");
+  e.mutable_notice_given()->mutable_start_time()->set_seconds(10413792000);  // 2300-01-01
+  auto r = (*ledger)->Record(e);
+  REQUIRE(r.status().code() == StatusCode::kInvalidArgument);
+  CHECK_MESSAGE(r.status().context().field.find("start_time") != std::string::npos, r.status().ToString());
+  CHECK(r.status().message().find("2200-01-01") != std::string::npos);
+  CHECK(store->HeadPosition() == 0);
 }
 
 TEST_CASE("A rejected append does not consume a position") {

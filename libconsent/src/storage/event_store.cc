@@ -208,6 +208,23 @@ std::string FsyncPath(const std::filesystem::path& p, bool directory) {
   return rc == 0 ? std::string() : "fsync " + p.string() + ": " + std::strerror(err);
 }
 
+// A RocksDB snapshot, released at scope exit; options() read at it.
+class ScopedSnapshot {
+ public:
+  explicit ScopedSnapshot(rocksdb::DB* db) : db_(db), snapshot_(db->GetSnapshot()) {
+    options_.snapshot = snapshot_;
+  }
+  ~ScopedSnapshot() { db_->ReleaseSnapshot(snapshot_); }
+  ScopedSnapshot(const ScopedSnapshot&) = delete;
+  ScopedSnapshot& operator=(const ScopedSnapshot&) = delete;
+  rocksdb::ReadOptions& options() { return options_; }
+
+ private:
+  rocksdb::DB* db_;
+  const rocksdb::Snapshot* snapshot_;
+  rocksdb::ReadOptions options_;
+};
+
 // Prefix of a stream index key: the stream name and its 0x00 terminator.
 class StreamPrefix final : public rocksdb::SliceTransform {
  public:
@@ -630,7 +647,17 @@ Status EventStoreImpl::CheckWritable(std::string_view op) const {
 
 Status EventStoreImpl::ResumeAfterWriteError(std::string_view op) {
   if (!write_failed_.load(std::memory_order_acquire)) return Status();
-  CONSENT_RETURN_IF_ERROR(FromRocks(db_->Resume(), std::string(op) + ": resume after a failed write"));
+  // Busy: RocksDB is already recovering by itself (it does for a full disk); give it up to
+  // about 2 s before reporting the store as unavailable for now.
+  rocksdb::Status s = db_->Resume();
+  for (int i = 0; i < 40 && s.IsBusy(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    s = db_->Resume();
+  }
+  if (s.IsBusy()) {
+    return UnavailableError(std::string(op) + ": the store is recovering from a failed write (disk full?); retry");
+  }
+  CONSENT_RETURN_IF_ERROR(FromRocks(s, std::string(op) + ": resume after a failed write"));
   write_failed_.store(false, std::memory_order_release);
   return Status();
 }
@@ -781,14 +808,8 @@ Status EventStoreImpl::Init() {
 }
 
 StatusOr<std::string> EventStoreImpl::HeadRecordProblem(uint64_t* position) const {
-  const rocksdb::Snapshot* snap = db_->GetSnapshot();
-  struct Release {
-    rocksdb::DB* db;
-    const rocksdb::Snapshot* s;
-    ~Release() { db->ReleaseSnapshot(s); }
-  } release{db_.get(), snap};
-  rocksdb::ReadOptions ro;
-  ro.snapshot = snap;
+  ScopedSnapshot snapshot(db_.get());
+  rocksdb::ReadOptions& ro = snapshot.options();
   std::string record;
   rocksdb::Status s = db_->Get(ro, cf(kMeta), std::string(kMetaHead), &record);
   if (s.IsNotFound()) return std::string();
@@ -1297,14 +1318,8 @@ StatusOr<std::vector<Event>> EventStoreImpl::ReadStream(std::string_view stream,
                                                         const ReadStreamOptions& options) const {
   const std::string op = "ReadStream(stream " + Quote(stream) + ")";
   if (Status s = ValidateStreamName(stream); !s.ok()) return s.Annotate("ReadStream");
-  const rocksdb::Snapshot* snap = db_->GetSnapshot();
-  struct Release {
-    rocksdb::DB* db;
-    const rocksdb::Snapshot* s;
-    ~Release() { db->ReleaseSnapshot(s); }
-  } release{db_.get(), snap};
-  rocksdb::ReadOptions ro;
-  ro.snapshot = snap;
+  ScopedSnapshot snapshot(db_.get());
+  rocksdb::ReadOptions& ro = snapshot.options();
   const std::string lower = StreamKey(stream, 0);
   std::string upper(stream);
   upper.push_back('\1');
