@@ -32,7 +32,7 @@ namespace {
 constexpr std::string_view kDefaultDb = "./consent-data";
 
 constexpr Command kCommands[] = {
-    {"import", "append", "FILE.jsonl|-",
+    {"import", "append", "[--trust-facts] FILE.jsonl|-",
      "append events from JSON Lines (whole file validated first; safe to re-run)", RunImport},
     {"export", "",
      "[--from POS] [--to POS] [--stream S] [--category C]... [--type T]... [--limit N]",

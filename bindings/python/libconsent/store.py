@@ -19,6 +19,8 @@ from typing import Any, Callable, Iterable, Iterator, Optional, Sequence, Union
 from libconsent import _core
 from libconsent._events import decode, event_to_dict
 from libconsent._pb.consent.v1.event_pb2 import Event
+from libconsent.errors import (COUNT_RANGE, POSITION_RANGE, REVISION_RANGE, check_int,
+                               check_messages, check_optional_int, check_str)
 
 __all__ = ["Store", "Subscription", "AppendResult", "VerifyReport", "StoreStats",
            "ANY_REVISION", "NO_STREAM", "STREAM_EXISTS"]
@@ -101,7 +103,7 @@ class Store:
             PreconditionError: another format version, or not a libconsent store.
             StorageError: I/O error, or the store is open in another process.
         """
-        core = _core.Store.open(os.fspath(path), create_if_missing=create_if_missing,
+        core = _core.Store.open(check_str("Store.open", "path", os.fspath(path)), create_if_missing=create_if_missing,
                                 error_if_exists=error_if_exists, sync=sync,
                                 block_cache_bytes=block_cache_bytes)
         store = cls(core)
@@ -149,9 +151,14 @@ class Store:
                 ``.actual``).
             AlreadyExistsError: an event id reused for other content.
             StorageError: I/O.
+            TypeError: ``stream`` not a str, ``events`` not Events (``append("text")``,
+                ``append([None])``), ``expected_revision`` not an int.
+            OverflowError: ``expected_revision`` outside -4..2**63-1.
         """
-        if isinstance(events, Event):
-            events = [events]
+        op = "Store.append"
+        check_str(op, "stream", stream)
+        events = check_messages(op, "events", events, Event)
+        expected_revision = check_int(op, "expected_revision", expected_revision, REVISION_RANGE)
         data = [e.SerializeToString() for e in events]
         return AppendResult(**self._core.append(stream, expected_revision, data, sync))
 
@@ -169,7 +176,13 @@ class Store:
         Raises:
             NotFoundError: the stream does not exist.
             InvalidEventError: a malformed stream name, batch_size < 1, max_count < 0.
+            TypeError, OverflowError: see :mod:`libconsent.errors` (arguments).
         """
+        op = "Store.read_stream"
+        check_str(op, "stream", stream)
+        from_revision = check_optional_int(op, "from_revision", from_revision, REVISION_RANGE)
+        max_count = check_optional_int(op, "max_count", max_count, (-1, COUNT_RANGE[1]))
+        batch_size = check_int(op, "batch_size", batch_size, (-1, COUNT_RANGE[1]))
         _check_batch(batch_size)
         left = _check_count(max_count)
         if from_revision is None:
@@ -223,10 +236,18 @@ class Store:
 
         Raises:
             InvalidEventError: an unknown type name, batch_size < 1, max_count < 0.
+            TypeError: a position or count not an int, a category or type not a str.
+            OverflowError: a position outside 0..2**64-1 (``from_position=2**64``).
         """
+        op = "Store.read_all"
+        from_position = check_optional_int(op, "from_position", from_position, POSITION_RANGE)
+        to_position = check_optional_int(op, "to_position", to_position, POSITION_RANGE)
+        max_count = check_optional_int(op, "max_count", max_count, (-1, COUNT_RANGE[1]))
+        batch_size = check_int(op, "batch_size", batch_size, (-1, COUNT_RANGE[1]))
         _check_batch(batch_size)
         left = _check_count(max_count)
-        cats, tys = list(categories), list(types)
+        cats = [check_str(op, "categories[]", c) for c in _strings(op, "categories", categories)]
+        tys = [check_str(op, "types[]", t) for t in _strings(op, "types", types)]
         head = self._core.head_position()
         if backward:
             pos = head if from_position in (None, 0) else from_position
@@ -268,7 +289,9 @@ class Store:
                 pos = last + 1
 
     def read_event(self, position: int) -> Event:
-        """The event at ``position``. Raises NotFoundError past the head."""
+        """The event at ``position``. Raises NotFoundError past the head, TypeError for a
+        non-int, OverflowError outside 0..2**64-1."""
+        position = check_int("Store.read_event", "position", position, POSITION_RANGE)
         return decode(self._core.read_event(position))
 
     def find_event(self, event_id: Union[bytes, str]) -> int:
@@ -279,8 +302,9 @@ class Store:
         return self._core.find_event(event_id)
 
     def stream_revision(self, stream: str) -> int:
-        """Last revision of ``stream``; -1 (NO_STREAM) when it does not exist."""
-        return self._core.stream_revision(stream)
+        """Last revision of ``stream``; -1 (NO_STREAM) when it does not exist. TypeError when
+        ``stream`` is not a str."""
+        return self._core.stream_revision(check_str("Store.stream_revision", "stream", stream))
 
     @property
     def head_position(self) -> int:
@@ -295,7 +319,10 @@ class Store:
 
         Raises:
             CorruptionError: a modified, missing or reordered event (``.position``).
+            TypeError, OverflowError: a position not an int in 0..2**64-1.
         """
+        from_position = check_int("Store.verify", "from_position", from_position, POSITION_RANGE)
+        to_position = check_int("Store.verify", "to_position", to_position, POSITION_RANGE)
         return VerifyReport(**self._core.verify(from_position, to_position))
 
     def stats(self) -> StoreStats:
@@ -411,6 +438,13 @@ class Subscription:
         else:  # do not mask the exception in flight
             self._core.stop()
             _live_subscriptions.discard(self)
+
+
+def _strings(op: str, name: str, values: Iterable[str]) -> list:
+    # A lone str would iterate as characters.
+    if isinstance(values, (str, bytes)):
+        raise TypeError(f"{op}: {name} must be a list of str, got {type(values).__name__}")
+    return list(values)
 
 
 def _check_batch(batch_size: int) -> None:

@@ -343,6 +343,7 @@ class EventStoreImpl final : public EventStore {
                                                 const AppendOptions& options);
   Status WriteSecrets(const std::vector<SecretWrite>& secrets, bool sync);
   StatusOr<std::optional<std::string>> GetSecret(std::string_view key) const;
+  StatusOr<std::vector<std::string>> ListSecretKeys(std::string_view prefix) const;
   Status ScrubDeletedSecrets(const std::vector<std::string>& deleted_keys);
 
   // For subscriptions: blocks until the head passes `after`, `stop` is set, or a timeout.
@@ -1473,6 +1474,19 @@ StatusOr<std::optional<std::string>> EventStoreImpl::GetSecret(std::string_view 
   return std::optional<std::string>(std::move(value));
 }
 
+StatusOr<std::vector<std::string>> EventStoreImpl::ListSecretKeys(std::string_view prefix) const {
+  std::vector<std::string> out;
+  ColumnFamilyHandle* keys = keys_cf();
+  if (keys == nullptr) return out;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), keys));
+  for (it->Seek(Slice(prefix.data(), prefix.size()));
+       it->Valid() && it->key().starts_with(Slice(prefix.data(), prefix.size())); it->Next()) {
+    out.push_back(it->key().ToString());
+  }
+  if (!it->status().ok()) return FromRocks(it->status(), "ListSecretKeys");
+  return out;
+}
+
 std::unordered_set<std::string> EventStoreImpl::LiveTableFiles() const {
   std::vector<rocksdb::LiveFileMetaData> meta;
   db_->GetLiveFilesMetaData(&meta);
@@ -1580,6 +1594,13 @@ StatusOr<std::optional<std::string>> GetSecret(const EventStore& store, std::str
   const EventStoreImpl* impl = Impl(store);
   if (impl == nullptr) return NotOurs("GetSecret");
   return impl->GetSecret(key);
+}
+
+StatusOr<std::vector<std::string>> ListSecretKeys(const EventStore& store,
+                                                  std::string_view prefix) {
+  const EventStoreImpl* impl = Impl(store);
+  if (impl == nullptr) return NotOurs("ListSecretKeys");
+  return impl->ListSecretKeys(prefix);
 }
 
 Status ScrubDeletedSecrets(EventStore& store, const std::vector<std::string>& deleted_keys) {
