@@ -33,8 +33,8 @@ std::string ByteName(unsigned char c) {
 }
 
 // Which JSON kinds a field accepts, in words ("a JSON string (an RFC 3339 timestamp)").
-std::string ExpectedKind(const FieldDescriptor* f) {
-  if (f->is_repeated() && f->is_list()) return "a JSON list";
+std::string ExpectedKind(const FieldDescriptor* f, bool element) {
+  if (f->is_repeated() && !element) return "a JSON list";
   if (IsTimestamp(f)) return "a JSON string (an RFC 3339 timestamp)";
   switch (f->cpp_type()) {
     case FieldDescriptor::CPPTYPE_MESSAGE: return "a JSON object";
@@ -132,7 +132,7 @@ class Scanner {
         default: ok = kind == Kind::kNumber || kind == Kind::kString; break;
       }
     }
-    if (!ok) Fail("expected " + ExpectedKind(f) + ", found " + KindName(kind));
+    if (!ok) Fail("expected " + ExpectedKind(f, slot.element) + ", found " + KindName(kind));
     return ok;
   }
 
