@@ -130,7 +130,7 @@ fuzz: deps
 # store must hold every acknowledged event, no partial batch and a valid chain.
 stress: build
 	CONSENT_STRESS_ROUNDS=$(STRESS_ROUNDS) CONSENT_STRESS_WRITERS=$(STRESS_WRITERS) \
-	  $(BUILD)/tests/consent_tests -tc='Acknowledged appends survive SIGKILL*' -s
+	  $(BUILD)/tests/consent_tests -tc='Acknowledged appends survive SIGKILL*'
 
 clean:
 	rm -rf $(BUILD) $(BUILD)-bench $(BUILD)-asan $(BUILD)-tsan $(BUILD)-fuzz

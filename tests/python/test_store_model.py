@@ -105,9 +105,9 @@ class StoreMachine(RuleBasedStateMachine):
         else:
             want = mine[from_revision:]
         assert [(e.stream_id, e.event_id, e.annotation_added.text) for e in got] == want
-        assert [e.stream_revision for e in got] == \
-            ([from_revision - k for k in range(len(got))] if backward
-             else list(range(from_revision, from_revision + len(got))))
+        start = min(from_revision, len(mine) - 1) if backward else from_revision
+        step = -1 if backward else 1
+        assert [e.stream_revision for e in got] == [start + step * k for k in range(len(got))]
 
     @rule(from_position=st.integers(1, 25), max_count=st.none() | st.integers(0, 5))
     def read_all(self, from_position, max_count):
