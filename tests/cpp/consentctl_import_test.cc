@@ -12,7 +12,6 @@
 #include "consent/event_store.h"
 #include "consent/ledger.h"
 #include "ctl_runner.h"
-#include "store_test_helpers.h"
 #include "test_util.h"
 
 namespace consent {
@@ -174,7 +173,7 @@ TEST_CASE("consentctl import refuses a fact the Ledger refuses, with the Ledger'
     auto scratch = OpenStore(dir.sub("scratch"));
     auto ledger = Ledger::Create(scratch.get());
     REQUIRE(ledger.ok());
-    CONSENT_CHECK_OK(scratch->Append("call-1", kAnyRevision, {Note("call-1", "one")}));
+    REQUIRE(scratch->Append("call-1", kAnyRevision, {Note("call-1", "one")}).ok());
     auto refused = (*ledger)->Record(pause);
     REQUIRE_FALSE(refused.ok());
     ledger_says = refused.status().ToString();
