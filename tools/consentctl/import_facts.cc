@@ -44,8 +44,8 @@ class OverlayStore final : public EventStore {
                           ", stream is at " + std::to_string(revision));
     }
     result.first_position = HeadPosition() + 1;
-    for (size_t i = 0; i < events.size(); ++i) {
-      if (Status s = ValidateEventForAppend(name, events[i]); !s.ok()) return s;
+    for (const Event& e : events) {
+      if (Status s = ValidateEventForAppend(name, e); !s.ok()) return s;
     }
     for (Event& e : events) {
       e.set_stream_id(name);
@@ -81,7 +81,9 @@ class OverlayStore final : public EventStore {
       exists = true;
       for (size_t index : it->second) all.push_back(events_[index]);
     }
-    if (!exists) return NotFoundError("ReadStream(stream \"" + std::string(stream) + "\"): no such stream");
+    if (!exists) {
+      return NotFoundError("ReadStream(stream \"" + std::string(stream) + "\"): no such stream");
+    }
     return Window(std::move(all), options);
   }
 
@@ -93,8 +95,12 @@ class OverlayStore final : public EventStore {
   }
 
   StatusOr<Event> ReadEvent(uint64_t position) const override {
-    if (position > base_head_ && position <= HeadPosition()) return events_[position - base_head_ - 1];
-    if (base_ != nullptr && position > 0 && position <= base_head_) return base_->ReadEvent(position);
+    if (position > base_head_ && position <= HeadPosition()) {
+      return events_[position - base_head_ - 1];
+    }
+    if (base_ != nullptr && position > 0 && position <= base_head_) {
+      return base_->ReadEvent(position);
+    }
     return NotFoundError("ReadEvent(position " + std::to_string(position) + "): past the head");
   }
 
@@ -161,7 +167,8 @@ class OverlayStore final : public EventStore {
         out.push_back(std::move(all[static_cast<size_t>(r)]));
       }
     } else {
-      int64_t r = options.from_revision == kEndRevision ? n - 1 : std::min(options.from_revision, n - 1);
+      int64_t r =
+          options.from_revision == kEndRevision ? n - 1 : std::min(options.from_revision, n - 1);
       for (; r >= 0 && out.size() < options.max_count; --r) {
         out.push_back(std::move(all[static_cast<size_t>(r)]));
       }
