@@ -1,7 +1,7 @@
 # libconsent — the two commands a new user needs:
 #   make demo   install what is missing, build, simulate a contact-centre day, print the report
 #   make test   build and run every test (ctest for C++, pytest for Python)
-# Also: make build | bench | install PREFIX=... | asan | tsan | clean
+# Also: make build | bench | install PREFIX=... | asan | tsan | fuzz | stress | clean
 
 BUILD      ?= build
 BUILD_TYPE ?= RelWithDebInfo
@@ -21,16 +21,26 @@ endif
 PACKAGES := build-essential cmake ninja-build pkg-config \
             librocksdb-dev libprotobuf-dev protobuf-compiler libsodium-dev libboost-dev \
             pybind11-dev doctest-dev python3-dev python3-pytest python3-pandas \
-            python3-matplotlib python3-protobuf python3-setuptools python3-venv python3-pip
+            python3-matplotlib python3-protobuf python3-setuptools python3-venv python3-pip \
+            python3-hypothesis
+# Only `make fuzz` needs these (libFuzzer comes with clang).
+FUZZ_PACKAGES := clang-14
+FUZZ_SECONDS ?= 60
+STRESS_ROUNDS ?= 200
+STRESS_WRITERS ?= 4
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all deps configure build test test-cpp test-python demo bench install asan tsan clean
+.PHONY: all deps install-packages configure build test test-cpp test-python demo bench install \
+        asan tsan fuzz stress clean
 
 all: build
 
 deps:
-	@missing=""; for p in $(PACKAGES); do \
+	@$(MAKE) --no-print-directory install-packages INSTALL_PACKAGES="$(PACKAGES)"
+
+install-packages:
+	@missing=""; for p in $(INSTALL_PACKAGES); do \
 	  dpkg-query -W -f='$${Status}' "$$p" 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
 	done; \
 	if [ -n "$$missing" ]; then \
@@ -98,5 +108,32 @@ tsan: deps
 	cd $(BUILD)-tsan && TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 suppressions=$(CURDIR)/tests/tsan.supp" \
 	  ctest --output-on-failure -j $(JOBS) -R "$(TSAN_TESTS)"
 
+# libFuzzer targets (tests/fuzz) with ASan+UBSan, built by clang-14 in $(BUILD)-fuzz, each run
+# for FUZZ_SECONDS from its committed corpus. New inputs go to $(BUILD)-fuzz/corpus/<target>;
+# a crash input is written to $(BUILD)-fuzz/crash-* (add it to tests/fuzz/corpus/<target>/ to
+# keep it as a test).
+FUZZ_TARGETS := fuzz_import_line fuzz_event_record
+
+fuzz: deps
+	@$(MAKE) --no-print-directory install-packages INSTALL_PACKAGES="$(FUZZ_PACKAGES)"
+	cmake -S . -B $(BUILD)-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	  -DCMAKE_C_COMPILER=clang-14 -DCMAKE_CXX_COMPILER=clang++-14 \
+	  -DCMAKE_CXX_FLAGS="-fsanitize=fuzzer-no-link" -DLIBCONSENT_SANITIZE=address -DLIBCONSENT_FUZZ=ON \
+	  -DLIBCONSENT_BUILD_PYTHON=OFF -DLIBCONSENT_BUILD_BENCH=OFF -DLIBCONSENT_BUILD_EXAMPLES=OFF \
+	  -DLIBCONSENT_INSTALL=OFF $(CMAKE_ARGS)
+	cmake --build $(BUILD)-fuzz -j $(JOBS) --target $(FUZZ_TARGETS)
+	@for t in $(FUZZ_TARGETS); do \
+	  echo "== $$t for $(FUZZ_SECONDS) s"; mkdir -p $(BUILD)-fuzz/corpus/$$t; \
+	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ASAN_OPTIONS=detect_leaks=0 \
+	  $(BUILD)-fuzz/tests/fuzz/$$t -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=4096 \
+	    -artifact_prefix=$(BUILD)-fuzz/ $(BUILD)-fuzz/corpus/$$t tests/fuzz/corpus/$$t || exit 1; \
+	done
+
+# SIGKILL rounds of a child whose syncing writer threads append batches; after every kill the
+# store must hold every acknowledged event, no partial batch and a valid chain.
+stress: build
+	CONSENT_STRESS_ROUNDS=$(STRESS_ROUNDS) CONSENT_STRESS_WRITERS=$(STRESS_WRITERS) \
+	  $(BUILD)/tests/consent_tests -tc='Acknowledged appends survive SIGKILL*'
+
 clean:
-	rm -rf $(BUILD) $(BUILD)-bench $(BUILD)-asan $(BUILD)-tsan
+	rm -rf $(BUILD) $(BUILD)-bench $(BUILD)-asan $(BUILD)-tsan $(BUILD)-fuzz

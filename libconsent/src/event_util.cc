@@ -100,6 +100,9 @@ Status ValidateEventForAppend(std::string_view stream, const Event& e) {
       {"actor.system", &e.actor().system()}};
   for (const auto& [name, value] : strings) {
     if (!internal::IsValidUtf8(*value)) return bad(name, "not valid UTF-8");
+    if (std::string why = internal::StringLengthProblem(name, value->size()); !why.empty()) {
+      return bad(name, why);
+    }
   }
   if (e.has_actor() && e.actor().GetReflection()->GetUnknownFields(e.actor()).field_count() > 0) {
     return bad("actor", "unknown field (written by a newer schema?)");

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "consent/event_store.h"
+#include "consent/ledger.h"
 #include "store_test_helpers.h"
 #include "test_util.h"
 
@@ -161,15 +162,53 @@ std::vector<BadAppend> BadAppends(const Event& stored) {
                   .Index(1)
                   .Field("occur_time"));
   t.push_back(
-      Case("occur_time after year 9999")
-          .Mutate(OnSecond([](Event& e) { e.mutable_occur_time()->set_seconds(253402300800); }))
+      Case("occur_time on 2200-01-01, the first refused second")
+          .Mutate(OnSecond([](Event& e) { e.mutable_occur_time()->set_seconds(kEndTimeSeconds); }))
           .Index(1)
           .Field("occur_time"));
-  t.push_back(
-      Case("occur_time before year 1")
-          .Mutate(OnSecond([](Event& e) { e.mutable_occur_time()->set_seconds(-62135596801); }))
-          .Index(1)
-          .Field("occur_time"));
+  t.push_back(Case("occur_time before 1970")
+                  .Mutate(OnSecond([](Event& e) { e.mutable_occur_time()->set_seconds(-1); }))
+                  .Index(1)
+                  .Field("occur_time"));
+  t.push_back(Case("a payload time in year 2300")
+                  .Mutate(OnSecond([](Event& e) {
+                    e.mutable_notice_given()->set_call_id("c-1");
+                    e.mutable_notice_given()->mutable_start_time()->set_seconds(10413792000);
+                  }))
+                  .Index(1)
+                  .Field("notice_given.start_time"));
+
+  // Size limits.
+  t.push_back(Case("a 10 MB correlation id")
+                  .Mutate(OnSecond([](Event& e) { e.set_correlation_id(std::string(10 << 20, 'c')); }))
+                  .Index(1)
+                  .Field("correlation_id"));
+  t.push_back(Case("an actor reference one byte over the id limit")
+                  .Mutate(OnSecond([](Event& e) {
+                    e.mutable_actor()->set_principal_ref(std::string(kMaxIdBytes + 1, 'a'));
+                  }))
+                  .Index(1)
+                  .Field("actor.principal_ref"));
+  t.push_back(Case("a payload id one byte over the id limit")
+                  .Mutate(OnSecond([](Event& e) {
+                    e.mutable_notice_given()->set_call_id(std::string(kMaxIdBytes + 1, 'c'));
+                  }))
+                  .Index(1)
+                  .Field("notice_given.call_id"));
+  t.push_back(Case("a payload text one byte over the text limit")
+                  .Mutate(OnSecond([](Event& e) {
+                    e.mutable_annotation_added()->set_text(std::string(kMaxTextBytes + 1, 't'));
+                  }))
+                  .Index(1)
+                  .Field("annotation_added.text"));
+  t.push_back(Case("an event over the event size limit")
+                  .Mutate(OnSecond([](Event& e) {
+                    for (size_t n = 0; n <= kMaxEventBytes / kMaxTextBytes; ++n) {
+                      e.mutable_annotation_added()->add_tags(std::string(kMaxTextBytes, 'g'));
+                    }
+                  }))
+                  .Index(1)
+                  .Field("(event)"));
 
   // Payload.
   t.push_back(Case("missing payload")
@@ -464,6 +503,22 @@ TEST_CASE("Append accepts the longest allowed stream name and non-ASCII UTF-8 na
   CONSENT_REQUIRE_OK(store->Append("call-1", kNoStream, {e}));
   CHECK(ReadStreamOrDie(*store, "call-1")[0].annotation_added().text() ==
         e.annotation_added().text());
+}
+
+TEST_CASE("The Ledger refuses a payload time in year 2300 and names the field") {
+  TempDir dir;
+  auto store = OpenStore(dir.path());
+  auto ledger = Ledger::Create(store.get());
+  CONSENT_REQUIRE_OK(ledger);
+  Event e;
+  *e.mutable_occur_time() = ToTimestamp(std::chrono::system_clock::now());
+  e.mutable_notice_given()->set_call_id("c-1");
+  e.mutable_notice_given()->mutable_start_time()->set_seconds(10413792000);  // 2300-01-01
+  auto r = (*ledger)->Record(e);
+  REQUIRE(r.status().code() == StatusCode::kInvalidArgument);
+  CHECK_MESSAGE(r.status().context().field.find("start_time") != std::string::npos, r.status().ToString());
+  CHECK(r.status().message().find("2200-01-01") != std::string::npos);
+  CHECK(store->HeadPosition() == 0);
 }
 
 TEST_CASE("A rejected append does not consume a position") {

@@ -155,7 +155,7 @@ std::string HashToString(const Hash& h) {
 std::string HashToHex(const Hash& h) { return ToHex(HashToString(h)); }
 
 // Rewrites records from `from` to the head so that every stored h_n matches the (possibly
-// edited) events: what an attacker with write access would do.
+// edited) events, and the head record with them: what an attacker with write access would do.
 void RechainFrom(RawDb& raw, uint64_t from) {
   Hash prev{};
   if (from > 1) {
@@ -163,7 +163,8 @@ void RechainFrom(RawDb& raw, uint64_t from) {
     REQUIRE(rec.has_value());
     std::copy_n(rec->begin() + 1, prev.size(), prev.begin());
   }
-  for (uint64_t p = from;; ++p) {
+  uint64_t p = from;
+  for (;; ++p) {
     auto rec = raw.Get(kEventsCf, PositionKey(p));
     if (!rec) break;
     const Hash h = NextChainHash(prev, EventBytesOf(*rec));
@@ -171,6 +172,7 @@ void RechainFrom(RawDb& raw, uint64_t from) {
     raw.Put(kEventsCf, PositionKey(p), *rec);
     prev = h;
   }
+  raw.Put(internal::kMetaCf, internal::kMetaHead, PositionKey(p - 1) + HashToString(prev));
 }
 
 // ---- The chain itself --------------------------------------------------------------------------
@@ -424,6 +426,70 @@ TEST_CASE("Verify reports kDataLoss when an event id index entry is missing or w
   REQUIRE_MESSAGE(v.status().code() == StatusCode::kDataLoss,
                   (v.ok() ? std::string("Verify passed") : v.status().ToString()));
   CHECK(v.status().context().position == std::optional<uint64_t>(5));
+}
+
+TEST_CASE("Verify reports kDataLoss when the last event was deleted") {
+  TamperFixture f;
+  {
+    RawDb raw(f.path());
+    raw.Delete(kEventsCf, PositionKey(kEvents));
+  }
+  CheckDataLossAt(VerifyStore(f.path()), kEvents);
+}
+
+TEST_CASE("A store whose last event was deleted refuses appends instead of reusing the position") {
+  TamperFixture f;
+  {
+    RawDb raw(f.path());
+    raw.Delete(kEventsCf, PositionKey(kEvents));
+  }
+  auto store = OpenStore(f.path());
+  auto r = store->Append("call-9", kAnyRevision, {MakeEvent("after the loss")});
+  REQUIRE(r.status().code() == StatusCode::kDataLoss);
+  CHECK(r.status().context().position == std::optional<uint64_t>(kEvents));
+  CHECK(store->HeadPosition() == kEvents - 1);
+}
+
+TEST_CASE("Verify reports kDataLoss when the head record's hash differs from the last event's") {
+  TamperFixture f;
+  {
+    RawDb raw(f.path());
+    auto head = raw.Get(internal::kMetaCf, internal::kMetaHead);
+    REQUIRE(head.has_value());
+    (*head)[20] = static_cast<char>((*head)[20] ^ 1);
+    raw.Put(internal::kMetaCf, internal::kMetaHead, *head);
+  }
+  CheckDataLossAt(VerifyStore(f.path()), kEvents);
+}
+
+TEST_CASE("Verify reports kDataLoss for an extra stream index entry pointing at another stream's event") {
+  TamperFixture f;
+  {
+    RawDb raw(f.path());
+    raw.Put(kStreamsCf, StreamKey("call-2", 2), PositionKey(6));  // agent-1's event
+  }
+  CheckDataLossAt(VerifyStore(f.path()), 6);
+}
+
+TEST_CASE("Verify reports kDataLoss for an extra event id index entry pointing at a stored event") {
+  TamperFixture f;
+  {
+    RawDb raw(f.path());
+    raw.Put(kEventIdsCf, std::string(16, '\x7f'), PositionKey(3));
+  }
+  CheckDataLossAt(VerifyStore(f.path()), 3);
+}
+
+TEST_CASE("ReadStream refuses an index entry that points at another stream's event") {
+  TamperFixture f;
+  {
+    RawDb raw(f.path());
+    raw.Put(kStreamsCf, StreamKey("call-2", 2), PositionKey(6));  // agent-1's event
+  }
+  auto store = OpenStore(f.path());
+  auto events = store->ReadStream("call-2");
+  REQUIRE(events.status().code() == StatusCode::kDataLoss);
+  CHECK(events.status().context().position == std::optional<uint64_t>(6));
 }
 
 TEST_CASE("An untouched store verifies after being opened raw and closed") {

@@ -23,6 +23,7 @@
 #include "consent/event_store.h"
 #include "consent/subject_directory.h"
 #include "crypto/aead.h"
+#include "crypto/subject_directory_testing.h"
 #include "storage/secrets.h"
 #include "store_test_helpers.h"
 #include "test_util.h"
@@ -616,6 +617,77 @@ TEST_CASE("SIGKILL during erasures never separates a destroyed key from its Subj
     }
   }
   CHECK(erased_total > 0);
+}
+
+// Child of the test below: erases `ref` and dies right after the erasure's commit, before the
+// scrub, as a SIGKILL at that moment would leave it.
+[[noreturn]] void EraseAndDieBeforeScrub(const std::string& path, const std::string& master_hex,
+                                         const std::string& ref) {
+  auto store = EventStore::Open(StoreOptions{}, path);
+  if (!store.ok()) _exit(3);
+  auto key = MasterKey::FromHex(master_hex);
+  if (!key.ok()) _exit(3);
+  auto d = SubjectDirectory::Open(store->get(), *key);
+  if (!d.ok()) _exit(3);
+  internal::SetEraseCommittedHookForTesting([] { _exit(0); });
+  (void)(*d)->EraseSubject(ref, "dsr-crash");
+  _exit(4);  // the hook did not run
+}
+
+TEST_CASE("An erasure killed between its commit and its scrub is finished when the directory is "
+          "next opened: the wrapped key leaves every store file") {
+  TempDir dir;
+  const std::string path = dir.sub("store");
+  const MasterKey master = MasterKey::Generate();
+  KeyMaterial jeanne_key, paul_key;
+  {
+    auto store = OpenStore(path);
+    auto d = OpenDirectory(store.get(), master);
+    CONSENT_REQUIRE_OK(d->SealIdentity("caller-jeanne", v1::PARTY_CALLER, kJeanne));
+    CONSENT_REQUIRE_OK(d->SealIdentity("agent-paul", v1::PARTY_AGENT, kPaul));
+    jeanne_key = ReadKeyMaterial(*store, master, "caller-jeanne");
+    paul_key = ReadKeyMaterial(*store, master, "agent-paul");
+    CONSENT_REQUIRE_OK(store->CompactAll());  // the key rows are in table files now
+  }
+  std::fflush(nullptr);
+  const pid_t pid = fork();
+  REQUIRE(pid >= 0);
+  if (pid == 0) EraseAndDieBeforeScrub(path, master.ToHex(), "caller-jeanne");
+  int status = 0;
+  REQUIRE(::waitpid(pid, &status, 0) == pid);
+  REQUIRE_MESSAGE((WIFEXITED(status) && WEXITSTATUS(status) == 0),
+                  "child did not stop after the commit: status " << status);
+
+  auto store = OpenStore(path);
+  // The erasure is committed, and the kill left the wrapped key on disk (the store alone does
+  // not scrub it).
+  CHECK_FALSE(internal::GetSecret(*store, KeyRowName("caller-jeanne"))->has_value());
+  REQUIRE_FALSE(FilesContaining(path, jeanne_key.wrapped).empty());
+
+  auto d = OpenDirectory(store.get(), master);
+  CHECK_MESSAGE(FilesContaining(path, jeanne_key.wrapped).empty(),
+                "still in " << Join(FilesContaining(path, jeanne_key.wrapped)));
+  CHECK(FilesContaining(path, jeanne_key.raw).empty());
+  CHECK_FALSE(FilesContaining(path, paul_key.wrapped).empty());
+  auto pending = internal::ListSecretKeys(*store, std::string_view("scrub\0", 6));
+  REQUIRE_MESSAGE(pending.ok(), pending.status().ToString());
+  CHECK(pending->empty());
+  auto rec = d->Lookup("caller-jeanne");
+  REQUIRE_MESSAGE(rec.ok(), rec.status().ToString());
+  CHECK(rec->erased);
+  CHECK(*d->Lookup("agent-paul")->identity == kPaul);
+  CONSENT_CHECK_OK(store->Verify());
+}
+
+TEST_CASE("A completed erasure leaves no pending scrub behind") {
+  TempDir dir;
+  auto store = OpenStore(dir.path());
+  auto d = OpenDirectory(store.get(), MasterKey::Generate());
+  CONSENT_REQUIRE_OK(d->SealIdentity("caller-1", v1::PARTY_CALLER, kPaul));
+  CONSENT_REQUIRE_OK(d->EraseSubject("caller-1"));
+  auto pending = internal::ListSecretKeys(*store, std::string_view("scrub\0", 6));
+  REQUIRE_MESSAGE(pending.ok(), pending.status().ToString());
+  CHECK(pending->empty());
 }
 
 TEST_CASE("Concurrent sealing of many subjects while another thread erases keeps every subject consistent") {

@@ -133,6 +133,8 @@ int UsageError(const Context& ctx, std::string_view message) {
   return kExitUsage;
 }
 
+StatusOr<std::unique_ptr<EventStore>> OpenStoreWith(const Context& ctx, bool create, bool read_only);
+
 bool StoreExists(const Context& ctx) {
   std::error_code ec;
   const std::filesystem::path path(ctx.db_path);
@@ -141,6 +143,14 @@ bool StoreExists(const Context& ctx) {
 }
 
 StatusOr<std::unique_ptr<EventStore>> OpenStore(const Context& ctx, bool create) {
+  return OpenStoreWith(ctx, create, /*read_only=*/false);
+}
+
+StatusOr<std::unique_ptr<EventStore>> OpenStoreForReading(const Context& ctx) {
+  return OpenStoreWith(ctx, /*create=*/false, /*read_only=*/true);
+}
+
+StatusOr<std::unique_ptr<EventStore>> OpenStoreWith(const Context& ctx, bool create, bool read_only) {
   const std::string& path = ctx.db_path;
   // Checked here rather than left to Open(): RocksDB may create the directory (and a LOCK
   // file) before it notices that there is no database, and a read-only command leaves no trace.
@@ -150,6 +160,7 @@ StatusOr<std::unique_ptr<EventStore>> OpenStore(const Context& ctx, bool create)
   }
   StoreOptions options;
   options.create_if_missing = create;
+  options.read_only = read_only;
   auto store = EventStore::Open(options, path);
   if (!store.ok() && store.status().code() == StatusCode::kNotFound) {
     return NotFoundError("no store at " + path + " (it exists but holds no libconsent store)",

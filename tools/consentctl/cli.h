@@ -115,6 +115,10 @@ bool StoreExists(const Context& ctx);
 // kNotFound "no store at PATH" and nothing is created on disk (not even the directory).
 StatusOr<std::unique_ptr<EventStore>> OpenStore(const Context& ctx, bool create);
 
+// Opens the existing store at ctx.db_path read-only (StoreOptions::read_only), for commands
+// that only read: nothing in the directory changes, and stores the process cannot write open.
+StatusOr<std::unique_ptr<EventStore>> OpenStoreForReading(const Context& ctx);
+
 // ---- JSON -----------------------------------------------------------------------------------
 
 // `text` as a JSON string literal, quotes included.

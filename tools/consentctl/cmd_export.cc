@@ -175,7 +175,7 @@ int RunExport(const Context& ctx, std::span<const std::string> args) {
     }
     req.type_fields.push_back(f);
   }
-  StatusOr<std::unique_ptr<EventStore>> store = OpenStore(ctx, /*create=*/false);
+  StatusOr<std::unique_ptr<EventStore>> store = OpenStoreForReading(ctx);
   if (!store.ok()) return Fail(ctx, store.status());
   if (req.limit == 0) return kExitOk;
   return req.stream ? ExportStream(ctx, **store, req) : ExportAll(ctx, **store, req);

@@ -5,8 +5,10 @@
 // streamRevision, recordTime) are ignored, so the output of `export` imports into another store.
 //
 // Two passes over the input:
-//  1. Validate every line without writing: JSON, required fields, ValidateEventForAppend, ids
-//     repeated inside the file, ids already stored with other content. Any bad line: report,
+//  1. Validate every line without writing: strict JSON (import_line.h), required fields,
+//     ValidateEventForAppend, ids repeated inside the file, ids already stored with other
+//     content, and (unless --trust-facts) the facts themselves, recorded in file order through
+//     a Ledger over an in-memory overlay of the store (import_facts.h). Any bad line: report,
 //     exit 1, store untouched.
 //  2. Append the events not already stored, in file order, in chunks of at most kChunkEvents
 //     (one AppendMulti each, grouping consecutive events of one stream). A chunk ends early
@@ -31,17 +33,17 @@
 #include <vector>
 
 #include <google/protobuf/descriptor.h>
-#include <google/protobuf/util/json_util.h>
 #include <google/protobuf/util/message_differencer.h>
 
 #include "cli.h"
+#include "import_facts.h"
+#include "import_line.h"
 #include "consent/event_id.h"
 #include "consent/event_store.h"
 
 namespace consent::cli {
 namespace {
 
-using google::protobuf::Descriptor;
 using google::protobuf::FieldDescriptor;
 using google::protobuf::OneofDescriptor;
 using google::protobuf::util::MessageDifferencer;
@@ -87,139 +89,7 @@ class LineReader {
 };
 
 bool IsBlank(std::string_view line) {
-  return line.find_first_not_of(" \t\r\f\v") == std::string_view::npos;
-}
-
-// "annotation_added.text" -> "annotationAdded.text": the names a JSON Lines author wrote.
-std::string JsonFieldPath(std::string_view proto_path) {
-  const Descriptor* d = Event::descriptor();
-  std::string out;
-  while (!proto_path.empty()) {
-    size_t dot = proto_path.find('.');
-    std::string segment(proto_path.substr(0, dot));
-    proto_path = dot == std::string_view::npos ? "" : proto_path.substr(dot + 1);
-    if (!out.empty()) out.push_back('.');
-    const FieldDescriptor* f = d != nullptr ? d->FindFieldByName(segment) : nullptr;
-    if (f != nullptr) {
-      out += f->json_name();
-      d = f->message_type();
-    } else {
-      out += segment;
-      d = nullptr;
-    }
-  }
-  return out;
-}
-
-// "annotationAdded, sourceCheckpointed, ..." (the schema has dozens: name a few).
-std::string PayloadFieldExamples() {
-  const OneofDescriptor* oneof = Event::descriptor()->FindOneofByName("payload");
-  std::string out;
-  for (int i = 0; i < oneof->field_count() && i < 3; ++i) {
-    out += oneof->field(i)->json_name() + ", ";
-  }
-  return out + "...";
-}
-
-struct LineError {
-  std::string field;  // JSON path, "" when the line is not even JSON
-  std::string why;
-};
-
-// Turns protobuf's JSON parser message into a field and a one-line reason. The parser reports
-// e.g. "(annotation_added) bogus: Cannot find field." or "(occur_time): invalid value ...";
-// syntax errors come with a multi-line excerpt, of which the first line is kept. Anything not
-// recognised (another protobuf version words it differently) is passed through unchanged.
-LineError DescribeJsonError(std::string_view message) {
-  if (size_t nl = message.find('\n'); nl != std::string_view::npos) message = message.substr(0, nl);
-  std::string parent;
-  std::string_view rest = message;
-  if (rest.starts_with("(")) {
-    size_t close = rest.find(')');
-    if (close != std::string_view::npos) {
-      parent = JsonFieldPath(rest.substr(1, close - 1));
-      rest = rest.substr(close + 1);
-    }
-  }
-  constexpr std::string_view kUnknown = ": Cannot find field.";
-  if (rest.ends_with(kUnknown)) {
-    std::string_view name = rest.substr(0, rest.size() - kUnknown.size());
-    while (name.starts_with(" ")) name.remove_prefix(1);
-    std::string field = parent.empty() ? std::string(name) : parent + "." + std::string(name);
-    return {field, "unknown field name (see proto/consent/v1 for the schema)"};
-  }
-  if (rest.starts_with(": ")) rest.remove_prefix(2);
-  if (rest == "Root element must be a message.") {
-    return {"", "invalid JSON: a line must hold one JSON object (one event)"};
-  }
-  if (rest.find("oneof field '") != std::string_view::npos) {
-    return {"payload", "more than one payload field is set; an event holds exactly one"};
-  }
-  if (rest.starts_with("invalid value ")) {
-    std::string_view detail = rest.substr(std::string_view("invalid value ").size());
-    if (size_t p = detail.find("Invalid time format: "); p != std::string_view::npos) {
-      std::string_view value = detail.substr(p + std::string_view("Invalid time format: ").size());
-      if (size_t f = value.find(" for type "); f != std::string_view::npos) {
-        value = value.substr(0, f);
-      }
-      return {parent, "not an RFC 3339 timestamp: \"" + std::string(value) +
-                          "\" (expected e.g. \"2024-05-01T09:30:00Z\")"};
-    }
-    if (detail.ends_with(" for type TYPE_BYTES")) {
-      return {parent, "not base64: " + std::string(detail.substr(0, detail.size() - 20))};
-    }
-    return {parent, "invalid value " + std::string(detail)};
-  }
-  if (!parent.empty()) return {parent, std::string(rest)};
-  return {"", "invalid JSON: " + std::string(rest)};
-}
-
-std::string FormatLineError(std::string_view file, uint64_t line, const LineError& e) {
-  std::string out = std::string(file) + ":" + std::to_string(line) + ": ";
-  if (!e.field.empty()) out += "field \"" + e.field + "\": ";
-  return out + e.why;
-}
-
-// Parses one line into `event` with the store-assigned fields cleared.
-std::optional<LineError> ParseLine(std::string_view line, Event* event) {
-  google::protobuf::util::JsonParseOptions options;
-  options.ignore_unknown_fields = false;
-  auto status = google::protobuf::util::JsonStringToMessage(std::string(line), event, options);
-  if (!status.ok()) return DescribeJsonError(std::string(status.message()));
-  event->clear_position();
-  event->clear_stream_revision();
-  event->clear_record_time();
-  return std::nullopt;
-}
-
-// What the store needs that protobuf's JSON mapping does not enforce.
-std::optional<LineError> CheckEvent(const Event& event) {
-  if (event.stream_id().empty()) {
-    return LineError{"streamId", "missing: each line names the stream it is appended to"};
-  }
-  if (Status s = ValidateStreamName(event.stream_id()); !s.ok()) {
-    return LineError{"streamId", s.message()};
-  }
-  if (event.event_id().empty()) {
-    return LineError{"eventId", "missing: each event needs a 16-byte id (base64 in JSON)"};
-  }
-  if (!event.has_occur_time()) {
-    return LineError{"occurTime", "missing: when the fact happened (RFC 3339) is required"};
-  }
-  if (event.payload_case() == Event::PAYLOAD_NOT_SET) {
-    return LineError{"payload", "missing: the event needs exactly one payload field (" +
-                                    PayloadFieldExamples() + ")"};
-  }
-  if (Status s = ValidateEventForAppend(event.stream_id(), event); !s.ok()) {
-    const std::string& field = s.context().field;
-    std::string_view why = s.message();
-    // The message reads 'field "event_id": must be 16 bytes'; the field is printed by the
-    // caller, under its JSON name.
-    const std::string prefix = "field \"" + field + "\": ";
-    if (!field.empty() && why.starts_with(prefix)) why.remove_prefix(prefix.size());
-    return LineError{field.empty() ? "" : JsonFieldPath(field), std::string(why)};
-  }
-  return std::nullopt;
+  return line.find_first_not_of(" \t\r") == std::string_view::npos;
 }
 
 // JSON name of the first content field in which `a` and `b` differ; "" when they agree.
@@ -273,10 +143,19 @@ class Importer {
   // `store` is null when there is no store yet: it is created only once the input is valid,
   // so that a rejected import leaves no trace.
   Importer(const Context& ctx, std::string display_name, std::FILE* input,
-           std::unique_ptr<EventStore> store)
-      : ctx_(ctx), name_(std::move(display_name)), input_(input), store_(std::move(store)) {}
+           std::unique_ptr<EventStore> store, bool check_facts)
+      : ctx_(ctx),
+        name_(std::move(display_name)),
+        input_(input),
+        store_(std::move(store)),
+        check_facts_(check_facts) {}
 
   int Run() {
+    if (check_facts_) {
+      StatusOr<std::unique_ptr<FactChecker>> checker = FactChecker::Create(store_.get());
+      if (!checker.ok()) return Fail(ctx_, checker.status());
+      facts_ = std::move(checker).value();
+    }
     Plan plan;
     if (int code = Validate(&plan); code != kExitOk) return code;
     if (store_ == nullptr) {
@@ -292,10 +171,6 @@ class Importer {
     Progress progress("import");
     LineReader reader(input_);
     std::unordered_map<std::string, uint64_t> line_of_id;
-    uint64_t errors = 0;
-    auto report = [&](uint64_t line, const LineError& e) {
-      if (++errors <= kMaxReportedErrors) PrintError(ctx_, FormatLineError(name_, line, e));
-    };
     std::string_view line;
     Event event;
     plan->line_is_stored.push_back(false);  // line numbers are 1-based
@@ -306,47 +181,63 @@ class Importer {
       if (IsBlank(line)) continue;
       ++plan->events_read;
       event.Clear();
-      std::optional<LineError> error = ParseLine(line, &event);
-      if (!error) error = CheckEvent(event);
+      std::optional<LineError> error = ParseImportLine(line, &event);
+      if (!error) error = CheckImportedEvent(event);
       if (error) {
-        report(n, *error);
+        Report(n, *error);
         continue;
       }
       auto [it, inserted] = line_of_id.try_emplace(event.event_id(), n);
       if (!inserted) {
-        report(n, {"eventId", "duplicate: event id " + EventIdToString(event.event_id()) +
+        Report(n, {"eventId", "duplicate: event id " + EventIdToString(event.event_id()) +
                                   " is already used on line " + std::to_string(it->second)});
         continue;
       }
-      if (store_ == nullptr) continue;
-      StatusOr<uint64_t> position = store_->FindEvent(event.event_id());
-      if (!position.ok() && position.status().code() == StatusCode::kNotFound) continue;
-      if (!position.ok()) return Fail(ctx_, position.status());
-      StatusOr<Event> stored = store_->ReadEvent(*position);
+      StatusOr<Stored> stored = FindStored(event, n);
       if (!stored.ok()) return Fail(ctx_, stored.status());
-      std::string differs = FirstContentDifference(event, *stored);
-      if (!differs.empty()) {
-        report(n, {"eventId", "event id " + EventIdToString(event.event_id()) +
-                                  " is already stored (position " + std::to_string(*position) +
-                                  ") with a different \"" + differs + "\""});
-        continue;
+      if (*stored == Stored::kYes) {
+        plan->line_is_stored[n] = true;
+        ++plan->already_present;
+      } else if (*stored == Stored::kNo && facts_ != nullptr) {
+        if (Status s = facts_->Check(event); !s.ok()) Report(n, {"", s.ToString()});
       }
-      plan->line_is_stored[n] = true;
-      ++plan->already_present;
     }
     progress.Clear();
     if (reader.failed()) {
       return Fail(ctx_, "reading " + name_ + " failed: " + std::strerror(errno));
     }
-    if (errors > 0) {
-      if (errors > kMaxReportedErrors) {
-        PrintError(ctx_, "... and " + std::to_string(errors - kMaxReportedErrors) +
+    if (errors_ > 0) {
+      if (errors_ > kMaxReportedErrors) {
+        PrintError(ctx_, "... and " + std::to_string(errors_ - kMaxReportedErrors) +
                              " more invalid lines");
       }
-      return Fail(ctx_, name_ + ": " + std::to_string(errors) + " invalid line" +
-                            (errors == 1 ? "" : "s") + "; nothing was imported");
+      return Fail(ctx_, name_ + ": " + std::to_string(errors_) + " invalid line" +
+                            (errors_ == 1 ? "" : "s") + "; nothing was imported");
     }
     return kExitOk;
+  }
+
+  enum class Stored { kNo, kYes, kOtherContent };
+
+  // Whether `event` is already stored with the same content (a re-run: skipped). An id stored
+  // with other content is reported as a bad line.
+  StatusOr<Stored> FindStored(const Event& event, uint64_t n) {
+    if (store_ == nullptr) return Stored::kNo;
+    StatusOr<uint64_t> position = store_->FindEvent(event.event_id());
+    if (!position.ok() && position.status().code() == StatusCode::kNotFound) return Stored::kNo;
+    if (!position.ok()) return position.status();
+    StatusOr<Event> stored = store_->ReadEvent(*position);
+    if (!stored.ok()) return stored.status();
+    std::string differs = FirstContentDifference(event, *stored);
+    if (differs.empty()) return Stored::kYes;
+    Report(n, {"eventId", "event id " + EventIdToString(event.event_id()) +
+                              " is already stored (position " + std::to_string(*position) +
+                              ") with a different \"" + differs + "\""});
+    return Stored::kOtherContent;
+  }
+
+  void Report(uint64_t line, const LineError& e) {
+    if (++errors_ <= kMaxReportedErrors) PrintError(ctx_, FormatLineError(name_, line, e));
   }
 
   int Append(const Plan& plan) {
@@ -361,7 +252,7 @@ class Importer {
       const uint64_t n = reader.line_number();
       if (IsBlank(line) || (n < plan.line_is_stored.size() && plan.line_is_stored[n])) continue;
       Event event;
-      if (ParseLine(line, &event).has_value() || n >= plan.line_is_stored.size()) {
+      if (ParseImportLine(line, &event).has_value() || n >= plan.line_is_stored.size()) {
         return Fail(ctx_, name_ + " changed while it was being imported (line " +
                               std::to_string(n) + "); " + Interrupted());
       }
@@ -448,6 +339,9 @@ class Importer {
   const std::string name_;
   std::FILE* const input_;
   std::unique_ptr<EventStore> store_;
+  const bool check_facts_;
+  std::unique_ptr<FactChecker> facts_;  // null with --trust-facts
+  uint64_t errors_ = 0;                 // invalid lines found by Validate
 
   std::vector<StreamAppend> chunk_;
   std::unordered_set<std::string> chunk_streams_;
@@ -460,11 +354,14 @@ class Importer {
   std::unordered_set<std::string> streams_touched_;
 };
 
+// --trust-facts: check the schema only, not the facts (replaying a log known to be good).
+constexpr OptionSpec kImportOptions[] = {{.name = "--trust-facts", .takes_value = false}};
+
 }  // namespace
 
 int RunImport(const Context& ctx, std::span<const std::string> args) {
   ParsedArgs parsed;
-  if (auto err = ParseArgs(args, {}, &parsed)) {
+  if (auto err = ParseArgs(args, kImportOptions, &parsed)) {
     return UsageError(ctx, *err);
   }
   if (parsed.positionals.size() != 1) {
@@ -491,7 +388,8 @@ int RunImport(const Context& ctx, std::span<const std::string> args) {
     if (!opened.ok()) return Fail(ctx, opened.status());
     store = std::move(opened).value();
   }
-  Importer importer(ctx, display_name, input.get(), std::move(store));
+  Importer importer(ctx, display_name, input.get(), std::move(store),
+                    /*check_facts=*/!parsed.has("--trust-facts"));
   return importer.Run();
 }
 

@@ -58,7 +58,7 @@ int RunReport(const Context& ctx, std::span<const std::string> args) {
     return UsageError(ctx, "--to is before --from");
   }
 
-  StatusOr<std::unique_ptr<EventStore>> store = OpenStore(ctx, /*create=*/false);
+  StatusOr<std::unique_ptr<EventStore>> store = OpenStoreForReading(ctx);
   if (!store.ok()) return Fail(ctx, store.status());
   ComplianceOptions copt;
   if (ropt.at) {
@@ -67,6 +67,7 @@ int RunReport(const Context& ctx, std::span<const std::string> args) {
   }
   StatusOr<std::unique_ptr<Compliance>> compliance = Compliance::Open(store->get(), copt);
   if (!compliance.ok()) return Fail(ctx, compliance.status());
+  if (auto why = (*compliance)->recovery()) PrintError(ctx, *why);
   StatusOr<uint64_t> folded = (*compliance)->CatchUp();
   if (!folded.ok()) return Fail(ctx, folded.status());
   StatusOr<AuditReport> report = BuildReport(**compliance, **store, ropt);

@@ -47,6 +47,7 @@ StatusOr<std::unique_ptr<Compliance>> OpenCompliance(EventStore* store, TimePoin
   ComplianceOptions copt;
   copt.clock = [at] { return at; };
   CONSENT_ASSIGN_OR_RETURN(auto compliance, Compliance::Open(store, copt));
+  if (auto why = compliance->recovery()) std::fprintf(stderr, "consentctl: %s\n", why->c_str());
   CONSENT_RETURN_IF_ERROR(compliance->CatchUp().status());
   return compliance;
 }
@@ -199,7 +200,7 @@ int RunPurgePlan(const Context& ctx, std::span<const std::string> args) {
   if (format != "table" && format != "json" && format != "csv") {
     return UsageError(ctx, "--format must be table, json or csv, got \"" + format + "\"");
   }
-  auto store = OpenStore(ctx, /*create=*/false);
+  auto store = OpenStoreForReading(ctx);
   if (!store.ok()) return Fail(ctx, store.status());
   const TimePoint when = at.value_or(std::chrono::system_clock::now());
   auto compliance = OpenCompliance(store->get(), when);
@@ -271,7 +272,7 @@ int RunSubject(const Context& ctx, std::span<const std::string> args) {
   if (parsed.positionals.size() != 1) return UsageError(ctx, "expected one subject reference");
   std::optional<TimePoint> at;
   if (auto err = GetTimeOption(parsed, "--at", &at)) return UsageError(ctx, *err);
-  auto store = OpenStore(ctx, /*create=*/false);
+  auto store = OpenStoreForReading(ctx);
   if (!store.ok()) return Fail(ctx, store.status());
   const TimePoint when = at.value_or(std::chrono::system_clock::now());
   auto compliance = OpenCompliance(store->get(), when);

@@ -50,7 +50,7 @@ int RunStats(const Context& ctx, std::span<const std::string> args) {
     return UsageError(ctx, "--format must be table or json, got \"" + format + "\"");
   }
 
-  StatusOr<std::unique_ptr<EventStore>> store = OpenStore(ctx, /*create=*/false);
+  StatusOr<std::unique_ptr<EventStore>> store = OpenStoreForReading(ctx);
   if (!store.ok()) return Fail(ctx, store.status());
   StatusOr<StoreStats> stats = (*store)->Stats();
   if (!stats.ok()) return Fail(ctx, stats.status());

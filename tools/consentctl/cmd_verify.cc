@@ -1,10 +1,12 @@
 // consentctl verify [--from POS] [--to POS]
+// consentctl verify --backup DIR
 //
 // Recomputes the hash chain over [from, to] (default: the whole log) and checks positions,
 // revisions and indexes (EventStore::Verify). Prints the chain hash after `to`: anchor it
 // somewhere else to detect a rewrite of the whole chain.
 
 #include <cstdio>
+#include <optional>
 #include <span>
 #include <string>
 
@@ -17,15 +19,24 @@ namespace {
 constexpr OptionSpec kVerifyOptions[] = {
     {.name = "--from"},
     {.name = "--to"},
+    {.name = "--backup"},
 };
 
 }  // namespace
+
+int VerifyBackupAt(const Context& ctx, const std::string& backup);
 
 int RunVerify(const Context& ctx, std::span<const std::string> args) {
   ParsedArgs parsed;
   if (auto err = ParseArgs(args, kVerifyOptions, &parsed)) return UsageError(ctx, *err);
   if (!parsed.positionals.empty()) {
     return UsageError(ctx, "unexpected argument \"" + parsed.positionals.front() + "\"");
+  }
+  if (std::optional<std::string> backup = parsed.get("--backup")) {
+    if (parsed.has("--from") || parsed.has("--to")) {
+      return UsageError(ctx, "--backup verifies a whole backup; it takes no --from or --to");
+    }
+    return VerifyBackupAt(ctx, *backup);
   }
   uint64_t from = 1;
   uint64_t to = kHeadPosition;
@@ -36,7 +47,7 @@ int RunVerify(const Context& ctx, std::span<const std::string> args) {
                                std::to_string(from));
   }
 
-  StatusOr<std::unique_ptr<EventStore>> store = OpenStore(ctx, /*create=*/false);
+  StatusOr<std::unique_ptr<EventStore>> store = OpenStoreForReading(ctx);
   if (!store.ok()) return Fail(ctx, store.status());
   StatusOr<VerifyReport> report = (*store)->Verify(from, to);
   if (!report.ok()) {

@@ -26,18 +26,22 @@ int RunHold(const Context& ctx, std::span<const std::string> args);
 int RunSubject(const Context& ctx, std::span<const std::string> args);
 int RunIdentity(const Context& ctx, std::span<const std::string> args);
 int RunErase(const Context& ctx, std::span<const std::string> args);
+int RunBackup(const Context& ctx, std::span<const std::string> args);
+int RunRestore(const Context& ctx, std::span<const std::string> args);
+int RunRebuild(const Context& ctx, std::span<const std::string> args);
 
 namespace {
 
 constexpr std::string_view kDefaultDb = "./consent-data";
 
 constexpr Command kCommands[] = {
-    {"import", "append", "FILE.jsonl|-",
+    {"import", "append", "[--trust-facts] FILE.jsonl|-",
      "append events from JSON Lines (whole file validated first; safe to re-run)", RunImport},
     {"export", "",
      "[--from POS] [--to POS] [--stream S] [--category C]... [--type T]... [--limit N]",
      "write events as JSON Lines to stdout", RunExport},
-    {"verify", "", "[--from POS] [--to POS]", "check the hash chain and the indexes", RunVerify},
+    {"verify", "", "[--from POS] [--to POS] | --backup DIR",
+     "check the hash chain, the indexes and the head (of the store, or of a backup)", RunVerify},
     {"stats", "", "[--format table|json]", "print the store's figures", RunStats},
     {"demo", "", "[--seed N] [--calls N] [--agents N]",
      "simulate a contact-centre day into the store and print its audit report", RunDemo},
@@ -53,6 +57,10 @@ constexpr Command kCommands[] = {
      "seal a subject's real identity in the subject directory, or show it (or \"erased\")", RunIdentity},
     {"erase", "", "REF [--request ID] [--master-key-file F]",
      "crypto-shred a subject: destroy its key, record SubjectErased, scrub the files", RunErase},
+    {"backup", "", "DEST", "online, consistent backup of the store into the new directory DEST", RunBackup},
+    {"restore", "", "BACKUP", "verify BACKUP and restore it as the store at --db (which must not exist)",
+     RunRestore},
+    {"rebuild", "", "", "discard the compliance state and refold it from position 1", RunRebuild},
 };
 
 const Command* FindCommand(std::string_view name) {

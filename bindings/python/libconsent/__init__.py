@@ -57,6 +57,7 @@ from libconsent.errors import (AlreadyExistsError, CancelledError, ConcurrencyEr
 from libconsent.ledger import FACTS, Ledger, Recorded
 from libconsent.store import (ANY_REVISION, NO_STREAM, STREAM_EXISTS, AppendResult, Store,
                               StoreStats, Subscription, VerifyReport)
+from libconsent.store import BackupInfo, restore, verify_backup
 
 __version__ = "0.1.0"
 
@@ -75,7 +76,7 @@ __all__ = [
     "DeadlineExceededError", "NotFoundError", "AlreadyExistsError", "PermissionDeniedError",
     "ResourceExhaustedError", "PreconditionError", "ConcurrencyError", "OutOfRangeError",
     "UnimplementedError", "InternalError", "StorageError", "CorruptionError",
-    "UnauthenticatedError",
+    "UnauthenticatedError", "BackupInfo", "restore", "verify_backup",
 ]
 
 

@@ -31,6 +31,18 @@ C++ library set, each ``None`` when not set: ``.stream``, ``.field`` (a proto pa
 ``"occur_time"`` or ``"tracks[1]"``), ``.position``, ``.index``, ``.rule_id``, and
 ``.expected`` / ``.actual`` (revisions, on :class:`ConcurrencyError`).
 
+Arguments are checked before anything reaches C++, with Python's built-in exceptions (they
+are mistakes in the calling code, not outcomes of an operation, so they are not
+:class:`ConsentError`):
+
+* ``TypeError``: a value of the wrong type: ``None`` where a value is required, ``bytes``
+  where text (``str``) is expected, a ``bool``, ``float`` or ``str`` where an integer is
+  expected, a string or anything but ``libconsent.v1.Event`` messages where events are
+  expected (``append("text")``, ``append([None])``, ``append([1, 2])``), something other than
+  a :class:`~libconsent.Store` given to :class:`~libconsent.Ledger`.
+* ``OverflowError``: an integer outside what the store can represent: positions
+  0..2**64-1, revisions -4..2**63-1, counts 0..2**63-1 (``read_all(from_position=2**64)``).
+
 Example::
 
     try:
@@ -43,7 +55,8 @@ Example::
 from __future__ import annotations
 
 import enum
-from typing import Dict, Optional, Type
+import operator
+from typing import Any, Dict, List, Optional, Type
 
 __all__ = [
     "StatusCode", "ConsentError", "CancelledError", "UnknownError", "InvalidEventError",
@@ -249,3 +262,59 @@ def from_status(code: int, message: str, **context: Optional[object]) -> Consent
     except (ValueError, KeyError):
         return UnknownError(f"status code {code}: {message}", **context)  # type: ignore[arg-type]
     return cls(message, code=status, **context)  # type: ignore[arg-type]
+
+
+# ---- Argument checks (see the module documentation) ------------------------------------------
+
+#: Ranges of the C++ integer types behind the arguments.
+POSITION_RANGE = (0, 2**64 - 1)
+REVISION_RANGE = (-4, 2**63 - 1)
+COUNT_RANGE = (0, 2**63 - 1)
+
+
+def _type_name(value: Any) -> str:
+    return "None" if value is None else type(value).__name__
+
+
+def check_str(op: str, name: str, value: Any) -> str:
+    """``value`` if it is a ``str``; TypeError otherwise (``bytes`` included)."""
+    if not isinstance(value, str):
+        raise TypeError(f"{op}: {name} must be a str, got {_type_name(value)}")
+    return value
+
+
+def check_int(op: str, name: str, value: Any, bounds: "tuple[int, int]") -> int:
+    """``value`` as an int if it is an integer (not a bool) within ``bounds``; TypeError for
+    another type, OverflowError out of range."""
+    if isinstance(value, bool):
+        raise TypeError(f"{op}: {name} must be an int, got bool")
+    try:
+        number = operator.index(value)
+    except TypeError:
+        raise TypeError(f"{op}: {name} must be an int, got {_type_name(value)}") from None
+    low, high = bounds
+    if not low <= number <= high:
+        raise OverflowError(f"{op}: {name} = {number} is out of range [{low}, {high}]")
+    return number
+
+
+def check_optional_int(op: str, name: str, value: Any,
+                       bounds: "tuple[int, int]") -> Optional[int]:
+    """As :func:`check_int`, ``None`` allowed."""
+    return None if value is None else check_int(op, name, value, bounds)
+
+
+def check_messages(op: str, name: str, values: Any, cls: type) -> List[Any]:
+    """A list of ``cls`` messages from one message or an iterable of them; TypeError for
+    anything else (a ``str`` or ``bytes`` is not a list of messages)."""
+    if isinstance(values, cls):
+        return [values]
+    if isinstance(values, (str, bytes, bytearray)) or not hasattr(values, "__iter__"):
+        raise TypeError(f"{op}: {name} must be a message of type {cls.__name__} or a list of "
+                        f"them, got {_type_name(values)}")
+    out = list(values)
+    for i, v in enumerate(out):
+        if not isinstance(v, cls):
+            raise TypeError(f"{op}: {name}[{i}] must be a message of type {cls.__name__}, "
+                            f"got {_type_name(v)}")
+    return out

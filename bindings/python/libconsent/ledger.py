@@ -230,10 +230,15 @@ class Ledger:
         AlreadyExistsError: event_id reused for other content.
         ConcurrencyError: other writers kept moving the stream (retries exhausted).
         StorageError, CorruptionError: from the store.
+
+    The constructor raises TypeError when ``store`` is not a :class:`~libconsent.Store`.
     """
 
     def __init__(self, store: "Any", *, max_conflict_retries: int = 8,
                  state_cache_entries: int = 65536) -> None:
+        if not isinstance(getattr(store, "_core", None), _core.Store):
+            raise TypeError(f"Ledger expects a libconsent.Store, got "
+                            f"{'None' if store is None else type(store).__name__}")
         self._store = store
         self._core = _core.Ledger(store._core, max_conflict_retries=max_conflict_retries,
                                   state_cache_entries=state_cache_entries)

@@ -19,8 +19,11 @@ from typing import Any, Callable, Iterable, Iterator, Optional, Sequence, Union
 from libconsent import _core
 from libconsent._events import decode, event_to_dict
 from libconsent._pb.consent.v1.event_pb2 import Event
+from libconsent.errors import (COUNT_RANGE, POSITION_RANGE, REVISION_RANGE, check_int,
+                               check_messages, check_optional_int, check_str)
 
 __all__ = ["Store", "Subscription", "AppendResult", "VerifyReport", "StoreStats",
+           "BackupInfo", "restore", "verify_backup",
            "ANY_REVISION", "NO_STREAM", "STREAM_EXISTS"]
 
 #: Expected-revision codes (append unconditionally / stream must not exist / must exist).
@@ -64,6 +67,37 @@ class StoreStats:
     approximate_bytes: int
 
 
+@dataclass(frozen=True)
+class BackupInfo:
+    """A backup (:meth:`Store.backup`, :func:`verify_backup`, :func:`restore`): its directory,
+    the store it was taken from, its events and the chain hash after the last one."""
+    path: str
+    store_id: str
+    head_position: int
+    head_hash_hex: str
+
+
+def verify_backup(backup: Union[str, "os.PathLike[str]"]) -> BackupInfo:
+    """Checks a backup without restoring it: hash chain, indexes and head record.
+
+    Raises:
+        CorruptionError: the backup is damaged.
+        NotFoundError: ``backup`` holds no store.
+    """
+    return BackupInfo(**_core.verify_backup(os.fspath(backup)))
+
+
+def restore(backup: Union[str, "os.PathLike[str]"], path: Union[str, "os.PathLike[str]"]) -> BackupInfo:
+    """Verifies ``backup`` and restores it as the new store at ``path``.
+
+    Raises:
+        AlreadyExistsError: ``path`` is not empty.
+        CorruptionError: the backup is damaged (nothing is written at ``path``).
+        NotFoundError: ``backup`` holds no store.
+    """
+    return BackupInfo(**_core.restore_backup(os.fspath(backup), os.fspath(path)))
+
+
 class Store:
     """An open libconsent event store (``consent::EventStore``): immutable, hash-chained
     ``consent.v1.Event`` s in named streams, with a dense global position from 1.
@@ -85,7 +119,7 @@ class Store:
     @classmethod
     def open(cls, path: Union[str, "os.PathLike[str]"], *, create_if_missing: bool = True,
              error_if_exists: bool = False, sync: bool = True,
-             block_cache_bytes: Optional[int] = None) -> "Store":
+             block_cache_bytes: Optional[int] = None, read_only: bool = False) -> "Store":
         """Opens (or creates) the store at ``path``.
 
         Args:
@@ -94,6 +128,9 @@ class Store:
             sync: sync every append to disk before acknowledging it (default True; per-append
                 override with ``append(..., sync=...)``).
             block_cache_bytes: RocksDB block cache (default 64 MiB).
+            read_only: open for reading only; nothing in the directory changes and writes raise
+                PreconditionError (default False; a directory this process cannot write is
+                opened read-only anyway).
 
         Raises:
             NotFoundError: no store and ``create_if_missing`` is false.
@@ -101,9 +138,9 @@ class Store:
             PreconditionError: another format version, or not a libconsent store.
             StorageError: I/O error, or the store is open in another process.
         """
-        core = _core.Store.open(os.fspath(path), create_if_missing=create_if_missing,
+        core = _core.Store.open(check_str("Store.open", "path", os.fspath(path)), create_if_missing=create_if_missing,
                                 error_if_exists=error_if_exists, sync=sync,
-                                block_cache_bytes=block_cache_bytes)
+                                block_cache_bytes=block_cache_bytes, read_only=read_only)
         store = cls(core)
         _open_stores.add(store)
         return store
@@ -149,9 +186,14 @@ class Store:
                 ``.actual``).
             AlreadyExistsError: an event id reused for other content.
             StorageError: I/O.
+            TypeError: ``stream`` not a str, ``events`` not Events (``append("text")``,
+                ``append([None])``), ``expected_revision`` not an int.
+            OverflowError: ``expected_revision`` outside -4..2**63-1.
         """
-        if isinstance(events, Event):
-            events = [events]
+        op = "Store.append"
+        check_str(op, "stream", stream)
+        events = check_messages(op, "events", events, Event)
+        expected_revision = check_int(op, "expected_revision", expected_revision, REVISION_RANGE)
         data = [e.SerializeToString() for e in events]
         return AppendResult(**self._core.append(stream, expected_revision, data, sync))
 
@@ -169,7 +211,13 @@ class Store:
         Raises:
             NotFoundError: the stream does not exist.
             InvalidEventError: a malformed stream name, batch_size < 1, max_count < 0.
+            TypeError, OverflowError: see :mod:`libconsent.errors` (arguments).
         """
+        op = "Store.read_stream"
+        check_str(op, "stream", stream)
+        from_revision = check_optional_int(op, "from_revision", from_revision, REVISION_RANGE)
+        max_count = check_optional_int(op, "max_count", max_count, (-1, COUNT_RANGE[1]))
+        batch_size = check_int(op, "batch_size", batch_size, (-1, COUNT_RANGE[1]))
         _check_batch(batch_size)
         left = _check_count(max_count)
         if from_revision is None:
@@ -223,10 +271,18 @@ class Store:
 
         Raises:
             InvalidEventError: an unknown type name, batch_size < 1, max_count < 0.
+            TypeError: a position or count not an int, a category or type not a str.
+            OverflowError: a position outside 0..2**64-1 (``from_position=2**64``).
         """
+        op = "Store.read_all"
+        from_position = check_optional_int(op, "from_position", from_position, POSITION_RANGE)
+        to_position = check_optional_int(op, "to_position", to_position, POSITION_RANGE)
+        max_count = check_optional_int(op, "max_count", max_count, (-1, COUNT_RANGE[1]))
+        batch_size = check_int(op, "batch_size", batch_size, (-1, COUNT_RANGE[1]))
         _check_batch(batch_size)
         left = _check_count(max_count)
-        cats, tys = list(categories), list(types)
+        cats = [check_str(op, "categories[]", c) for c in _strings(op, "categories", categories)]
+        tys = [check_str(op, "types[]", t) for t in _strings(op, "types", types)]
         head = self._core.head_position()
         if backward:
             pos = head if from_position in (None, 0) else from_position
@@ -268,7 +324,9 @@ class Store:
                 pos = last + 1
 
     def read_event(self, position: int) -> Event:
-        """The event at ``position``. Raises NotFoundError past the head."""
+        """The event at ``position``. Raises NotFoundError past the head, TypeError for a
+        non-int, OverflowError outside 0..2**64-1."""
+        position = check_int("Store.read_event", "position", position, POSITION_RANGE)
         return decode(self._core.read_event(position))
 
     def find_event(self, event_id: Union[bytes, str]) -> int:
@@ -279,8 +337,9 @@ class Store:
         return self._core.find_event(event_id)
 
     def stream_revision(self, stream: str) -> int:
-        """Last revision of ``stream``; -1 (NO_STREAM) when it does not exist."""
-        return self._core.stream_revision(stream)
+        """Last revision of ``stream``; -1 (NO_STREAM) when it does not exist. TypeError when
+        ``stream`` is not a str."""
+        return self._core.stream_revision(check_str("Store.stream_revision", "stream", stream))
 
     @property
     def head_position(self) -> int:
@@ -295,12 +354,31 @@ class Store:
 
         Raises:
             CorruptionError: a modified, missing or reordered event (``.position``).
+            TypeError, OverflowError: a position not an int in 0..2**64-1.
         """
+        from_position = check_int("Store.verify", "from_position", from_position, POSITION_RANGE)
+        to_position = check_int("Store.verify", "to_position", to_position, POSITION_RANGE)
         return VerifyReport(**self._core.verify(from_position, to_position))
 
     def stats(self) -> StoreStats:
         """Path, store id, format version, head position, stream count, head hash, size."""
         return StoreStats(**self._core.stats())
+
+    @property
+    def read_only(self) -> bool:
+        """True when the store was opened read-only."""
+        return bool(self._core.read_only)
+
+    def backup(self, dest: Union[str, "os.PathLike[str]"]) -> BackupInfo:
+        """Writes an online, consistent backup into the new directory ``dest``: every event
+        committed before the call, none after. Appends may continue meanwhile.
+
+        Raises:
+            AlreadyExistsError: ``dest`` exists.
+            PreconditionError: the store is open read-only.
+            StorageError: I/O error (ResourceExhaustedError: the disk is full).
+        """
+        return BackupInfo(**self._core.backup(os.fspath(dest)))
 
     # ---- subscriptions -------------------------------------------------------------------------
     def subscribe(self, callback: Optional[Callable[[Event], object]] = None, *,
@@ -411,6 +489,13 @@ class Subscription:
         else:  # do not mask the exception in flight
             self._core.stop()
             _live_subscriptions.discard(self)
+
+
+def _strings(op: str, name: str, values: Iterable[str]) -> list:
+    # A lone str would iterate as characters.
+    if isinstance(values, (str, bytes)):
+        raise TypeError(f"{op}: {name} must be a list of str, got {type(values).__name__}")
+    return list(values)
 
 
 def _check_batch(batch_size: int) -> None:

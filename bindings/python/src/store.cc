@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "common.h"
+#include "consent/backup.h"
 
 namespace consent::python {
 namespace {
@@ -38,6 +39,26 @@ EventFilter MakeFilter(std::vector<std::string> categories, std::vector<std::str
   f.categories = std::move(categories);
   f.types = std::move(types);
   return f;
+}
+
+py::dict BackupInfoDict(const BackupInfo& info) {
+  py::dict d;
+  d["path"] = info.path;
+  d["store_id"] = info.store_id;
+  d["head_position"] = info.head_position;
+  d["head_hash_hex"] = info.head_hash_hex;
+  return d;
+}
+
+// A backup operation on directories, run without the GIL.
+template <typename Fn>
+py::dict RunBackupOp(Fn&& fn) {
+  BackupInfo info;
+  {
+    py::gil_scoped_release release;
+    info = Unwrap(fn());
+  }
+  return BackupInfoDict(info);
 }
 
 py::dict AppendResultDict(const AppendResult& r) {
@@ -282,8 +303,9 @@ void RegisterStore(py::module_& m) {
       .def_static(
           "open",
           [](const std::string& path, bool create_if_missing, bool error_if_exists, bool sync,
-             std::optional<size_t> block_cache_bytes) {
+             std::optional<size_t> block_cache_bytes, bool read_only) {
             StoreOptions o;
+            o.read_only = read_only;
             o.create_if_missing = create_if_missing;
             o.error_if_exists = error_if_exists;
             o.sync = sync;
@@ -297,8 +319,26 @@ void RegisterStore(py::module_& m) {
           },
           py::arg("path"), py::kw_only(), py::arg("create_if_missing") = true,
           py::arg("error_if_exists") = false, py::arg("sync") = true,
-          py::arg("block_cache_bytes") = py::none(),
+          py::arg("block_cache_bytes") = py::none(), py::arg("read_only") = false,
            "Opens (or creates) the store at `path` (consent::EventStore::Open).")
+      .def_property_readonly("read_only",
+           [](const PyStore& s) {
+             py::gil_scoped_release release;
+             return s.handle()->Acquire("read_only")->read_only();
+           },
+           "True when the store was opened read-only.")
+      .def(
+          "backup",
+          [](PyStore& s, const std::string& dest) {
+            BackupInfo info;
+            {
+              py::gil_scoped_release release;
+              auto use = s.handle()->Acquire("BackupStore");
+              info = Unwrap(BackupStore(*use, dest));
+            }
+            return BackupInfoDict(info);
+          },
+          py::arg("dest"), "Backs the store up into the new directory `dest` (consent::BackupStore).")
       .def("close",
            [](PyStore& s) {
              py::gil_scoped_release release;
@@ -487,6 +527,18 @@ void RegisterStore(py::module_& m) {
           py::arg("queue_size") = 4096,
            "Starts a catch-up subscription delivering to `callback` (or to a queue when None); "
            "events are decoded with `decode`.");
+
+  m.def(
+      "verify_backup",
+      [](const std::string& backup) { return RunBackupOp([&] { return VerifyBackup(backup); }); },
+      py::arg("backup"), "Verifies a backup without restoring it (consent::VerifyBackup).");
+  m.def(
+      "restore_backup",
+      [](const std::string& backup, const std::string& path) {
+        return RunBackupOp([&] { return RestoreBackup(backup, path); });
+      },
+      py::arg("backup"), py::arg("path"),
+      "Verifies `backup` and restores it as the new store at `path` (consent::RestoreBackup).");
 }
 
 std::shared_ptr<StoreHandle> HandleOf(py::handle store) {

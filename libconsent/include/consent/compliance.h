@@ -265,6 +265,11 @@ class Compliance {
   StatusOr<uint64_t> Rebuild();
   // Position of the last folded event.
   uint64_t position() const;
+  // Set when Open found persisted state it could not trust (malformed, or a checkpoint that is
+  // missing, past the head, or does not match the event at its position: see
+  // EventStore::CheckedProjectionCheckpoint) and discarded it, so that the next CatchUp() or
+  // StartLive() refolds from position 1: says what was wrong. std::nullopt otherwise.
+  std::optional<std::string> recovery() const;
   // Status of the live subscription: OK while running or stopped cleanly.
   Status live_status() const;
 

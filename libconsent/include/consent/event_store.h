@@ -63,6 +63,20 @@ inline constexpr int64_t kStreamExists = -4;
 // The on-disk format this library writes and reads. Open() refuses any other.
 inline constexpr uint32_t kFormatVersion = 1;
 
+// Limits on what a store accepts (Append refuses more with kInvalidArgument naming the field):
+// Times: every google.protobuf.Timestamp of an event (envelope and payload) must lie in
+// [1970-01-01T00:00:00Z, 2200-01-01T00:00:00Z): nanoseconds since the epoch then always fit in
+// 64 bits.
+inline constexpr int64_t kMinTimeSeconds = 0;
+inline constexpr int64_t kEndTimeSeconds = 7258118400;  // 2200-01-01T00:00:00Z
+// Ids (correlation_id, causation_id, actor.principal_ref and every payload string field whose
+// name ends in _id, _ids, _ref or _refs): at most 256 bytes each.
+inline constexpr size_t kMaxIdBytes = 256;
+// Every other string field: at most 64 KiB.
+inline constexpr size_t kMaxTextBytes = size_t{64} << 10;
+// One serialized event: at most 1 MiB.
+inline constexpr size_t kMaxEventBytes = size_t{1} << 20;
+
 // Source of record times. Must be safe to call from any thread.
 using Clock = std::function<std::chrono::system_clock::time_point()>;
 
@@ -83,6 +97,12 @@ struct StoreOptions {
   size_t block_cache_bytes = size_t{64} << 20;
   // Upper bound on the bytes merged into one group commit. Default: 4 MiB.
   size_t max_group_commit_bytes = size_t{4} << 20;
+  // Open for reading only: nothing in the directory is created or changed (no lock file, no
+  // log), so a store the process cannot write (another user's, a mounted snapshot) can be read;
+  // every write fails with kFailedPrecondition, and events appended by another process after
+  // the open are not seen. A store whose directory is not writable is opened read-only even
+  // when this is false (read_only() tells). A missing store is kNotFound. Default: false.
+  bool read_only = false;
 };
 
 struct AppendOptions {
@@ -245,9 +265,13 @@ class EventStore {
   EventStore& operator=(const EventStore&) = delete;
 
   // Appends `events` to `stream` if it is at `expected_revision`.
-  // Errors: kInvalidArgument (malformed stream name or event; context().index names the event
-  // and context().field the field), kAborted (revision mismatch), kAlreadyExists (id reused),
-  // kUnavailable/kInternal (storage). On error nothing is written.
+  // Errors: kInvalidArgument (malformed stream name or event, or one over the limits above;
+  // context().index names the event and context().field the field), kAborted (revision
+  // mismatch), kAlreadyExists (id reused), kResourceExhausted (the disk is full),
+  // kUnavailable/kInternal (storage), kFailedPrecondition (opened read-only), kDataLoss (the
+  // stored head record and the log disagree: events were lost or added outside the store; see
+  // Verify). On error nothing is written. After a failed write (a full disk) the next write first
+  // resumes the store, so appends succeed again once space is freed.
   virtual StatusOr<AppendResult> Append(std::string_view stream, int64_t expected_revision,
                                         std::vector<Event> events,
                                         const AppendOptions& options = {}) = 0;
@@ -284,15 +308,20 @@ class EventStore {
   // Position of the last committed event (0 when empty).
   virtual uint64_t HeadPosition() const = 0;
 
+  // True when the store was opened read-only (asked for, or its directory is not writable).
+  virtual bool read_only() const = 0;
+
   // Delivers every event from options.from_position, then new ones as they are committed,
   // with none missed or repeated across the switch to live delivery.
   virtual StatusOr<std::unique_ptr<Subscription>> Subscribe(SubscribeOptions options,
                                                             EventHandler handler) = 0;
 
   // Recomputes the hash chain over [from, to] (to = kHeadPosition: the head) and checks that
-  // positions are dense, that each event sits at the position and revision it claims, and that
-  // the stream and id indexes point at it. kDataLoss at the first modified, missing or
-  // reordered event, with context().position set.
+  // positions are dense, that each event sits at the position and revision it claims, that the
+  // stream and id indexes point at it, that no other index entry points into [from, to], and
+  // (when `to` is the head) that the stored head record (position and chain hash) matches the
+  // last event. kDataLoss at the first modified, missing or reordered event or stray index
+  // entry, with context().position set.
   virtual StatusOr<VerifyReport> Verify(uint64_t from = 1, uint64_t to = kHeadPosition) const = 0;
 
   virtual StatusOr<StoreStats> Stats() const = 0;
@@ -303,8 +332,15 @@ class EventStore {
   // `projection` must be non-empty and contain no '\0'.
   virtual Status CommitProjection(std::string_view projection, const ProjectionBatch& batch,
                                   const AppendOptions& options = {}) = 0;
-  // Checkpoint of `projection`: position of the last event folded in, 0 when none.
+  // Checkpoint of `projection`: position of the last event folded in, 0 when none. kDataLoss
+  // when the stored value is malformed.
   virtual StatusOr<uint64_t> ProjectionCheckpoint(std::string_view projection) const = 0;
+  // The checkpoint, checked against the log before a projection trusts its state: CommitProjection
+  // stores the chain hash of the event at the checkpoint beside it. kNotFound when no checkpoint is stored; kDataLoss when
+  // it is malformed, lies past the head, or its chain hash differs from the event's at that
+  // position (the checkpoint was rewound or the log rewritten). A checkpoint stored before
+  // hashes were kept is checked against the head only.
+  virtual StatusOr<uint64_t> CheckedProjectionCheckpoint(std::string_view projection) const = 0;
   // Value stored under `key`; std::nullopt when absent.
   virtual StatusOr<std::optional<std::string>> GetProjectionValue(std::string_view projection,
                                                                   std::string_view key) const = 0;
@@ -338,9 +374,10 @@ std::string_view StreamCategory(std::string_view stream);
 Status ValidateStreamName(std::string_view stream);
 
 // Everything Append checks about one event without looking at the store: event id (16 bytes,
-// not all zero), occur_time set and valid, payload set and known, store-assigned fields unset,
-// stream_id empty or equal to `stream`, valid UTF-8 in every string, known enum values, no
-// unknown fields. kInvalidArgument with context().field naming the offending field.
+// not all zero), occur_time set and valid, every time in [kMinTimeSeconds, kEndTimeSeconds),
+// payload set and known, store-assigned fields unset, stream_id empty or equal to `stream`,
+// valid UTF-8 in every string, ids and texts within kMaxIdBytes and kMaxTextBytes, known enum
+// values, no unknown fields (the event size limit is checked by Append). kInvalidArgument with context().field naming the offending field.
 // Lets a tool validate a whole import before writing anything.
 Status ValidateEventForAppend(std::string_view stream, const Event& event);
 

@@ -171,13 +171,16 @@ struct ErasureResult {
 
 class SubjectDirectory {
  public:
-  // The directory of `store`, whose subject keys are wrapped by `master_key`. Writes nothing:
-  // the store's first subject key is written together with a check value sealed by the master
+  // The directory of `store`, whose subject keys are wrapped by `master_key`. Writes nothing,
+  // except to finish an erasure that a crash interrupted after its commit (the scrub of
+  // EraseSubject is recorded as pending in the erasure's own atomic write and runs here again).
+  // The store's first subject key is written together with a check value sealed by the master
   // key, and from then on Open refuses any other key (a mistyped key used for a command that
   // fails binds nothing).
   // REQUIRES: `store` was opened by EventStore::Open and outlives the directory.
   // Errors: kUnauthenticated (the store's keys were wrapped by another master key),
-  // kInvalidArgument (null store), kDataLoss (unreadable check value), kUnavailable/kInternal.
+  // kInvalidArgument (null store), kDataLoss (unreadable check value), kUnavailable/kInternal
+  // (including an interrupted erasure whose scrub still cannot finish: open again to retry).
   static StatusOr<std::unique_ptr<SubjectDirectory>> Open(EventStore* store,
                                                           const MasterKey& master_key);
 
@@ -214,7 +217,8 @@ class SubjectDirectory {
                                          const SealedValue& sealed) const = 0;
 
   // Destroys the subject's key and appends SubjectErased {subject_ref, key_id, request_id} to
-  // "subject-<ref>" in the same atomic write, then scrubs the disk: flush of every column
+  // "subject-<ref>" in the same atomic write (which also records the scrub as pending, so that
+  // a crash before the scrub ends is made good by the next Open), then scrubs the disk: flush of every column
   // family, forced bottommost compaction of the keys, then a check that no version of the key
   // row, no WAL file older than the erasure and no obsolete table file remains (typically
   // 10-100 ms: call it off the hot path). Idempotent: erasing an erased subject appends

@@ -21,6 +21,7 @@
 
 #include "consent/event_id.h"
 #include "crypto/aead.h"
+#include "crypto/subject_directory_testing.h"
 #include "internal/validation.h"
 #include "storage/secrets.h"
 
@@ -91,6 +92,16 @@ std::string ErasedRow(std::string_view ref) {
   k.append(ref);
   return k;
 }
+// Present from the erasure's commit until its scrub has finished: an erasure interrupted in
+// between (a crash) is finished by the next SubjectDirectory::Open.
+constexpr std::string_view kPendingScrubPrefix{"scrub\0", 6};
+std::string PendingScrubRow(std::string_view ref) {
+  std::string k(kPendingScrubPrefix);
+  k.append(ref);
+  return k;
+}
+
+std::atomic<void (*)()> erase_committed_hook{nullptr};
 std::string WrapAd(std::string_view ref, std::string_view key_id) {
   std::string ad = KeyRow(ref);
   ad.push_back('\0');
@@ -185,6 +196,35 @@ std::string EncodeTombstone(std::string_view event_id, std::string_view key_id) 
   v.append(event_id);
   v.append(key_id);
   return v;
+}
+
+// Scrubs the deleted key rows of `refs` from disk, then clears their pending-scrub rows.
+Status FinishScrubs(EventStore& store, const std::vector<std::string>& refs) {
+  std::vector<std::string> key_rows;
+  std::vector<internal::SecretWrite> done;
+  for (const std::string& ref : refs) {
+    key_rows.push_back(KeyRow(ref));
+    done.push_back(internal::SecretWrite{PendingScrubRow(ref), std::nullopt});
+  }
+  CONSENT_RETURN_IF_ERROR(internal::ScrubDeletedSecrets(store, key_rows));
+  return internal::WriteSecrets(store, std::move(done), /*sync=*/true);
+}
+
+// Finishes the erasures a crash interrupted between their commit and their scrub.
+Status FinishPendingScrubs(EventStore& store, const std::string& op) {
+  CONSENT_ASSIGN_OR_RETURN(std::vector<std::string> rows,
+                           internal::ListSecretKeys(store, kPendingScrubPrefix));
+  if (rows.empty()) return Status();
+  std::vector<std::string> refs;
+  for (const std::string& row : rows) refs.push_back(row.substr(kPendingScrubPrefix.size()));
+  Status s = FinishScrubs(store, refs);
+  if (s.ok()) return s;
+  return Status(s.code(),
+                op + ": " + std::to_string(refs.size()) + " erased subject" +
+                    (refs.size() == 1 ? "" : "s") + " (first \"" + refs.front().substr(0, 64) +
+                    "\") still have old key bytes on disk and the scrub could not finish: " +
+                    s.message() + "; open the directory again to retry",
+                s.context());
 }
 
 class SubjectDirectoryImpl final : public SubjectDirectory {
@@ -585,6 +625,8 @@ StatusOr<ErasureResult> SubjectDirectoryImpl::EraseSubject(std::string_view subj
       secrets.push_back(internal::SecretWrite{KeyRow(subject_ref), std::nullopt});
       secrets.push_back(internal::SecretWrite{ErasedRow(subject_ref),
                                               EncodeTombstone(event.event_id(), result.key_id)});
+      secrets.push_back(internal::SecretWrite{PendingScrubRow(subject_ref),
+                                              std::string(1, static_cast<char>(kRowVersion))});
       CONSENT_ASSIGN_OR_RETURN(int64_t revision, store_->StreamRevision(stream));
       std::vector<StreamAppend> appends(1);
       appends[0].stream = stream;
@@ -606,7 +648,8 @@ StatusOr<ErasureResult> SubjectDirectoryImpl::EraseSubject(std::string_view subj
       result.position = r->last_position;
     }
   }
-  Status scrub = internal::ScrubDeletedSecrets(*store_, {KeyRow(subject_ref)});
+  if (auto hook = erase_committed_hook.load()) hook();
+  Status scrub = FinishScrubs(*store_, {std::string(subject_ref)});
   if (!scrub.ok()) {
     ErrorContext ctx = scrub.context();
     ctx.position = result.position;
@@ -627,6 +670,10 @@ StatusOr<bool> SubjectDirectoryImpl::IsErased(std::string_view subject_ref) cons
 }
 
 }  // namespace
+
+namespace internal {
+void SetEraseCommittedHookForTesting(void (*hook)()) { erase_committed_hook.store(hook); }
+}  // namespace internal
 
 Status ValidateSubjectRef(std::string_view subject_ref) {
   return CheckToken(subject_ref, "subject_ref", "ValidateSubjectRef", false);
@@ -657,6 +704,7 @@ StatusOr<std::unique_ptr<SubjectDirectory>> SubjectDirectory::Open(EventStore* s
       return Status(StatusCode::kUnauthenticated,
                     op + ": wrong master key: this store's subject keys are wrapped by another one");
     }
+    CONSENT_RETURN_IF_ERROR(FinishPendingScrubs(*store, op));
     return std::unique_ptr<SubjectDirectory>(new SubjectDirectoryImpl(store, master_key, ""));
   }
   // No subject key yet: the check row goes with the first one (AddCheckIfPending).

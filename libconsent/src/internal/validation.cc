@@ -13,8 +13,6 @@ using google::protobuf::FieldDescriptor;
 using google::protobuf::Message;
 using google::protobuf::Reflection;
 
-constexpr int64_t kMinTimestampSeconds = -62135596800LL;  // 0001-01-01T00:00:00Z
-constexpr int64_t kMaxTimestampSeconds = 253402300799LL;  // 9999-12-31T23:59:59Z
 
 std::string Join(std::string_view path, std::string_view name) {
   std::string out(path);
@@ -81,10 +79,32 @@ std::string TimestampProblem(const google::protobuf::Timestamp& t) {
   if (t.nanos() < 0 || t.nanos() > 999999999) {
     return "nanos " + std::to_string(t.nanos()) + " outside [0, 999999999]";
   }
-  if (t.seconds() < kMinTimestampSeconds || t.seconds() > kMaxTimestampSeconds) {
-    return "seconds " + std::to_string(t.seconds()) + " outside years 0001..9999";
+  if (t.seconds() < kMinTimeSeconds || t.seconds() >= kEndTimeSeconds) {
+    return "seconds " + std::to_string(t.seconds()) +
+           " outside the accepted range 1970-01-01T00:00:00Z (inclusive) to 2200-01-01T00:00:00Z "
+           "(exclusive)";
   }
   return "";
+}
+
+std::optional<int64_t> CheckedUnixNanos(const google::protobuf::Timestamp& t) {
+  if (!TimestampProblem(t).empty()) return std::nullopt;
+  return t.seconds() * 1000000000 + t.nanos();
+}
+
+bool IsIdField(std::string_view name) {
+  for (std::string_view suffix : {"_id", "_ids", "_ref", "_refs"}) {
+    if (name.size() >= suffix.size() && name.substr(name.size() - suffix.size()) == suffix) return true;
+  }
+  return false;
+}
+
+std::string StringLengthProblem(std::string_view field_name, size_t size) {
+  const bool id = IsIdField(field_name);
+  const size_t limit = id ? kMaxIdBytes : kMaxTextBytes;
+  if (size <= limit) return "";
+  return std::to_string(size) + " bytes, more than the " + std::to_string(limit) + " allowed for " +
+         (id ? "an id" : "a text");
 }
 
 namespace {
@@ -132,6 +152,9 @@ Status Walk(const Message& m, std::string_view op, const PathFrame* at) {
             const std::string& v = f->is_repeated() ? r->GetRepeatedStringReference(m, f, i, &scratch)
                                                     : r->GetStringReference(m, f, &scratch);
             if (!IsValidUtf8(v)) return Bad(op, Spell(&here), "not valid UTF-8");
+            if (std::string why = StringLengthProblem(f->name(), v.size()); !why.empty()) {
+              return Bad(op, Spell(&here), why);
+            }
           }
           break;
         case FieldDescriptor::CPPTYPE_ENUM: {

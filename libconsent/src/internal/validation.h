@@ -5,20 +5,35 @@
 #include <google/protobuf/message.h>
 #include <google/protobuf/timestamp.pb.h>
 
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
+#include "consent/event_store.h"
 #include "consent/status.h"
 
 namespace consent::internal {
 
 bool IsValidUtf8(std::string_view s);
 
-// "" when `t` is a valid Timestamp (seconds in years 1..9999, nanos in [0, 1e9)), else why not.
+// "" when `t` is a valid Timestamp inside the accepted range (kMinTimeSeconds inclusive to
+// kEndTimeSeconds exclusive, nanos in [0, 1e9)), else why not.
 std::string TimestampProblem(const google::protobuf::Timestamp& t);
 
-// Checks every set field of `m`, recursively: strings are valid UTF-8, enum values are known,
-// Timestamps are in range, and no unknown fields are present. On failure returns
+// Nanoseconds since the Unix epoch; std::nullopt when TimestampProblem(t) is not "" (every
+// accepted time fits in an int64_t).
+std::optional<int64_t> CheckedUnixNanos(const google::protobuf::Timestamp& t);
+
+// True for string fields holding ids: names ending in "_id", "_ids", "_ref" or "_refs".
+bool IsIdField(std::string_view name);
+
+// "" when a string field named `field_name` of `size` bytes is within its limit (kMaxIdBytes
+// for ids, kMaxTextBytes for any other text), else why not.
+std::string StringLengthProblem(std::string_view field_name, size_t size);
+
+// Checks every set field of `m`, recursively: strings are valid UTF-8 and within their length
+// limit, enum values are known, Timestamps are in range, and no unknown fields are present. On failure returns
 // kInvalidArgument whose context().field is the path below `path` ("call_started.tracks[1]")
 // and whose message is "<op>: field \"<path>\": <why>".
 Status ValidateMessage(const google::protobuf::Message& m, std::string_view op,

@@ -132,6 +132,7 @@ bool Compliance::WaitFor(uint64_t position, std::chrono::milliseconds timeout) c
 }
 StatusOr<uint64_t> Compliance::Rebuild() { return engine_->Rebuild(); }
 uint64_t Compliance::position() const { return engine_->position(); }
+std::optional<std::string> Compliance::recovery() const { return engine_->recovery(); }
 Status Compliance::live_status() const { return engine_->live_status(); }
 TimePoint Compliance::Now() const { return engine_->Now(); }
 RecordingUse Compliance::RecordingUseAt(TimePoint at) const { return engine_->EvaluateRecordingUse(at); }

@@ -197,9 +197,14 @@ Status ComplianceEngine::Load() {
     // Written by another state format: rebuild from the log on the next catch-up.
     ProjectionBatch b;
     b.ClearAll();
-    return store_->CommitProjection(kProjectionName, b);
+    return store_->read_only() ? Status() : store_->CommitProjection(kProjectionName, b);
   }
-  CONSENT_ASSIGN_OR_RETURN(uint64_t checkpoint, store_->ProjectionCheckpoint(kProjectionName));
+  StatusOr<uint64_t> checked = store_->CheckedProjectionCheckpoint(kProjectionName);
+  if (checked.status().code() == StatusCode::kDataLoss || checked.status().code() == StatusCode::kNotFound) {
+    return Recover(checked.status().message());
+  }
+  CONSENT_RETURN_IF_ERROR(checked.status());
+  const uint64_t checkpoint = *checked;
   Status parse_error;
   std::unique_lock<std::shared_mutex> world(world_mu_);
   CONSENT_RETURN_IF_ERROR(store_->ScanProjection(
@@ -251,7 +256,10 @@ Status ComplianceEngine::Load() {
         }
         return true;
       }));
-  CONSENT_RETURN_IF_ERROR(parse_error);
+  if (!parse_error.ok()) {
+    world.unlock();
+    return Recover(parse_error.message());
+  }
   for (const auto& [id, r] : registrations_) RefreshRegistrationSnapshot(id);
   world.unlock();
   {
@@ -266,8 +274,22 @@ Status ComplianceEngine::Load() {
   return Status();
 }
 
+Status ComplianceEngine::Recover(const std::string& why) {
+  Clear();
+  recovery_ = "persisted compliance state not trusted (" + why + "); refolding from position 1";
+  if (store_->read_only()) return Status();
+  ProjectionBatch b;
+  b.ClearAll();
+  return store_->CommitProjection(kProjectionName, b);
+}
+
+std::optional<std::string> ComplianceEngine::recovery() const {
+  std::lock_guard<std::recursive_mutex> fold(fold_mu_);
+  return recovery_;
+}
+
 Status ComplianceEngine::Commit() {
-  if (!options_.persist) {
+  if (!options_.persist || store_->read_only()) {
     dirty_.clear();
     committed_position_ = position();
     return Status();

@@ -140,6 +140,8 @@ class ComplianceEngine {
   void StopLive();
   bool WaitFor(uint64_t position, std::chrono::milliseconds timeout) const;
   StatusOr<uint64_t> Rebuild();
+  // See Compliance::recovery().
+  std::optional<std::string> recovery() const;
   uint64_t position() const { return position_.load(std::memory_order_acquire); }
   Status live_status() const;
   TimePoint Now() const { return options_.clock(); }
@@ -213,6 +215,8 @@ class ComplianceEngine {
   // agent joining by a transfer). records_mu_ is taken inside.
   void IndexCall(const st::Call& c, const std::string& only_ref = {});
   Status Commit();
+  // Discards the state (persisted too, unless the store is read-only) and notes `why`.
+  Status Recover(const std::string& why);
   Status FoldRange(uint64_t to, uint64_t* folded);
   void Clear();
   void EmitStop(const st::Call& call, const char* rule, std::string reason, uint64_t position, int64_t ns);
@@ -244,6 +248,7 @@ class ComplianceEngine {
   ComplianceOptions options_;
 
   mutable std::recursive_mutex fold_mu_;
+  std::optional<std::string> recovery_;  // GUARDED_BY(fold_mu_)
   std::atomic<uint64_t> position_{0};
   uint64_t committed_position_ = 0;
 

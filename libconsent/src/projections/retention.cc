@@ -431,6 +431,7 @@ RetentionPlan ComplianceEngine::PlanRetention(TimePoint at, const PlanOptions& o
   for (size_t i = 0; i < kCallShards; ++i) {
     std::shared_lock<std::shared_mutex> lock(call_shards_[i].mu);
     for (const auto& [id, c] : call_shards_[i].calls) {
+      const auto& call = c;  // clang 14 cannot capture a structured binding in a lambda
       plan.recordings += static_cast<uint64_t>(c.recordings_size());
       ForEachCopyObligation(c, at_ns, limits, rs, [&](const CopyObligation& co) {
         const st::Copy& cp = *co.copy;
@@ -447,8 +448,8 @@ RetentionPlan ComplianceEngine::PlanRetention(TimePoint at, const PlanOptions& o
         item.recording_id = co.recording->recording_id();
         item.artefact_id = cp.artefact_id();
         item.copy_id = cp.copy_id();
-        item.call_id = c.call_id();
-        item.agent_ref = c.agent_ref();
+        item.call_id = call.call_id();
+        item.agent_ref = call.agent_ref();
         item.storage_ref = cp.storage_ref();
         item.content_hash_hex = ToHex(cp.content_hash());
         item.rule_id = co.governing.rule;

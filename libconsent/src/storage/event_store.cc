@@ -17,6 +17,8 @@
 #include <google/protobuf/descriptor.h>
 #include <google/protobuf/util/message_differencer.h>
 #include <rocksdb/db.h>
+#include <rocksdb/env.h>
+#include <rocksdb/file_system.h>
 #include <rocksdb/filter_policy.h>
 #include <rocksdb/slice_transform.h>
 #include <rocksdb/table.h>
@@ -32,12 +34,18 @@
 #include <filesystem>
 #include <mutex>
 #include <thread>
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <unordered_map>
 #include <unordered_set>
 
 #include "consent/event_store.h"
 #include "internal/chain.h"
 #include "storage/layout.h"
+#include "storage/open_hooks.h"
 #include "storage/rocks_status.h"
 #include "storage/secrets.h"
 
@@ -118,6 +126,104 @@ Hash StoredHash(Slice value) {
   if (value.size() >= kEventRecordHeaderSize) std::memcpy(h.data(), value.data() + 1, kHashSize);
   return h;
 }
+
+// The `head` meta record (layout.h): u64be(position) || h_n.
+std::string HeadRecord(uint64_t position, const Hash& hash) {
+  std::string v;
+  PutU64BE(&v, position);
+  v.append(reinterpret_cast<const char*>(hash.data()), hash.size());
+  return v;
+}
+
+// The index entries (layout.h) of a stored event.
+std::string StreamIndexKeyOf(const Event& e) { return StreamKey(e.stream_id(), e.stream_revision()); }
+std::string IdIndexKeyOf(const Event& e) { return e.event_id(); }
+
+// RocksDB's diagnostics go nowhere: its default logger writes a LOG file into the store
+// directory, which fails on a read-only directory and, on a full disk, aborts in the assertions
+// of some distributions' builds. Failures reach callers as statuses instead.
+class SilentLogger final : public rocksdb::Logger {
+ public:
+  SilentLogger() : rocksdb::Logger(rocksdb::InfoLogLevel::FATAL_LEVEL) {}
+  using rocksdb::Logger::Logv;
+  void Logv(const char*, va_list) override {}
+};
+
+// A file system that never syncs, for building a new store in a staging directory: the store
+// is synced once, file by file, before it is renamed into place (a new RocksDB database
+// otherwise syncs ~30 times while it creates its column families and option files).
+class NoSyncFileSystem final : public rocksdb::FileSystemWrapper {
+ public:
+  explicit NoSyncFileSystem(std::shared_ptr<rocksdb::FileSystem> base)
+      : rocksdb::FileSystemWrapper(std::move(base)) {}
+  static const char* kClassName() { return "consent.NoSyncFileSystem"; }
+  const char* Name() const override { return kClassName(); }
+
+  rocksdb::IOStatus NewWritableFile(const std::string& name, const rocksdb::FileOptions& options,
+                                    std::unique_ptr<rocksdb::FSWritableFile>* result,
+                                    rocksdb::IODebugContext* dbg) override {
+    std::unique_ptr<rocksdb::FSWritableFile> file;
+    rocksdb::IOStatus s = target()->NewWritableFile(name, options, &file, dbg);
+    if (s.ok()) result->reset(new File(std::move(file)));
+    return s;
+  }
+  rocksdb::IOStatus NewDirectory(const std::string& name, const rocksdb::IOOptions& options,
+                                 std::unique_ptr<rocksdb::FSDirectory>* result,
+                                 rocksdb::IODebugContext* dbg) override {
+    std::unique_ptr<rocksdb::FSDirectory> dir;
+    rocksdb::IOStatus s = target()->NewDirectory(name, options, &dir, dbg);
+    if (s.ok()) result->reset(new Directory(std::move(dir)));
+    return s;
+  }
+
+ private:
+  class File final : public rocksdb::FSWritableFileOwnerWrapper {
+   public:
+    explicit File(std::unique_ptr<rocksdb::FSWritableFile> f)
+        : rocksdb::FSWritableFileOwnerWrapper(std::move(f)) {}
+    rocksdb::IOStatus Sync(const rocksdb::IOOptions&, rocksdb::IODebugContext*) override { return {}; }
+    rocksdb::IOStatus Fsync(const rocksdb::IOOptions&, rocksdb::IODebugContext*) override { return {}; }
+    rocksdb::IOStatus RangeSync(uint64_t, uint64_t, const rocksdb::IOOptions&, rocksdb::IODebugContext*) override {
+      return {};
+    }
+  };
+  class Directory final : public rocksdb::FSDirectoryWrapper {
+   public:
+    explicit Directory(std::unique_ptr<rocksdb::FSDirectory> d) : rocksdb::FSDirectoryWrapper(std::move(d)) {}
+    rocksdb::IOStatus Fsync(const rocksdb::IOOptions&, rocksdb::IODebugContext*) override { return {}; }
+    rocksdb::IOStatus FsyncWithDirOptions(const rocksdb::IOOptions&, rocksdb::IODebugContext*,
+                                          const rocksdb::DirFsyncOptions&) override {
+      return {};
+    }
+  };
+};
+
+// fsync(2) of one file or directory; an error message or "".
+std::string FsyncPath(const std::filesystem::path& p, bool directory) {
+  const int fd = ::open(p.c_str(), directory ? (O_RDONLY | O_DIRECTORY) : O_RDONLY);
+  if (fd < 0) return "open " + p.string() + ": " + std::strerror(errno);
+  const int rc = ::fsync(fd);
+  const int err = errno;
+  ::close(fd);
+  return rc == 0 ? std::string() : "fsync " + p.string() + ": " + std::strerror(err);
+}
+
+// A RocksDB snapshot, released at scope exit; options() read at it.
+class ScopedSnapshot {
+ public:
+  explicit ScopedSnapshot(rocksdb::DB* db) : db_(db), snapshot_(db->GetSnapshot()) {
+    options_.snapshot = snapshot_;
+  }
+  ~ScopedSnapshot() { db_->ReleaseSnapshot(snapshot_); }
+  ScopedSnapshot(const ScopedSnapshot&) = delete;
+  ScopedSnapshot& operator=(const ScopedSnapshot&) = delete;
+  rocksdb::ReadOptions& options() { return options_; }
+
+ private:
+  rocksdb::DB* db_;
+  const rocksdb::Snapshot* snapshot_;
+  rocksdb::ReadOptions options_;
+};
 
 // Prefix of a stream index key: the stream name and its 0x00 terminator.
 class StreamPrefix final : public rocksdb::SliceTransform {
@@ -302,8 +408,9 @@ class SubscriptionImpl final : public Subscription {
 
 class EventStoreImpl final : public EventStore {
  public:
-  EventStoreImpl(const StoreOptions& options, std::string path)
-      : options_(options), path_(std::move(path)), cache_(options.stream_cache_entries) {
+  EventStoreImpl(const StoreOptions& options, std::string path,
+                 std::shared_ptr<rocksdb::FileSystem> fs = nullptr)
+      : options_(options), path_(std::move(path)), fs_(std::move(fs)), cache_(options.stream_cache_entries) {
     if (!options_.clock) options_.clock = [] { return std::chrono::system_clock::now(); };
   }
   ~EventStoreImpl() override;
@@ -323,6 +430,7 @@ class EventStoreImpl final : public EventStore {
   StatusOr<uint64_t> FindEvent(std::string_view event_id) const override;
   StatusOr<int64_t> StreamRevision(std::string_view stream) const override;
   uint64_t HeadPosition() const override { return committed_.load(std::memory_order_acquire); }
+  bool read_only() const override { return options_.read_only; }
   StatusOr<std::unique_ptr<Subscription>> Subscribe(SubscribeOptions options,
                                                     EventHandler handler) override;
   StatusOr<VerifyReport> Verify(uint64_t from, uint64_t to) const override;
@@ -330,6 +438,7 @@ class EventStoreImpl final : public EventStore {
   Status CommitProjection(std::string_view projection, const ProjectionBatch& batch,
                           const AppendOptions& options) override;
   StatusOr<uint64_t> ProjectionCheckpoint(std::string_view projection) const override;
+  StatusOr<uint64_t> CheckedProjectionCheckpoint(std::string_view projection) const override;
   StatusOr<std::optional<std::string>> GetProjectionValue(std::string_view projection,
                                                           std::string_view key) const override;
   Status ScanProjection(
@@ -343,7 +452,9 @@ class EventStoreImpl final : public EventStore {
                                                 const AppendOptions& options);
   Status WriteSecrets(const std::vector<SecretWrite>& secrets, bool sync);
   StatusOr<std::optional<std::string>> GetSecret(std::string_view key) const;
+  StatusOr<std::vector<std::string>> ListSecretKeys(std::string_view prefix) const;
   Status ScrubDeletedSecrets(const std::vector<std::string>& deleted_keys);
+  Status CreateCheckpoint(const std::string& dest);
 
   // For subscriptions: blocks until the head passes `after`, `stop` is set, or a timeout.
   void WaitForCommit(uint64_t after, const std::atomic<bool>& stop) const {
@@ -374,6 +485,13 @@ class EventStoreImpl final : public EventStore {
   StatusOr<int64_t> ReadHeadFromDb(std::string_view stream) const;
   Status CheckExpected(const std::string& stream, int64_t expected, int64_t actual,
                        std::string_view op) const;
+  // "" when the `head` meta record agrees with the last stored event (or is absent), else how
+  // they differ; *position is set to the first position where they disagree.
+  StatusOr<std::string> HeadRecordProblem(uint64_t* position) const;
+  // Every entry of the index column family `index` that points into [from, to] must be the
+  // entry of the event it points at (`key_of`); `events` is how many events [from, to] holds.
+  Status CheckIndexEntries(size_t index, std::string (*key_of)(const Event&), uint64_t from,
+                           uint64_t to, uint64_t events, const std::string& op) const;
   ColumnFamilyHandle* cf(size_t i) const { return handles_[i]; }
   // The `keys` column family, created on first use; nullptr while it does not exist.
   StatusOr<ColumnFamilyHandle*> EnsureKeysCf();
@@ -383,11 +501,37 @@ class EventStoreImpl final : public EventStore {
 
   enum CfIndex : size_t { kDefault = 0, kEvents, kStreams, kIds, kProjections, kCheckpoints, kMeta, kCfCount };
 
+  // kFailedPrecondition when the store was opened read-only.
+  Status CheckWritable(std::string_view op) const;
+  // Before a write: when an earlier write failed (e.g. the disk was full), asks RocksDB to
+  // resume, so that the store is usable again once the cause is gone.
+  Status ResumeAfterWriteError(std::string_view op);
+  // db_->Write, remembering a failure for ResumeAfterWriteError.
+  Status WriteOrMark(const rocksdb::WriteOptions& wo, rocksdb::WriteBatch* batch, std::string_view op);
+  // Opens RocksDB (read-only when options_.read_only).
+  rocksdb::Status OpenDb(const rocksdb::DBOptions& db_opts,
+                         const std::vector<rocksdb::ColumnFamilyDescriptor>& cfs);
+  // The stored chain hash h_position (zeros at position 0); kNotFound when no event is there.
+  StatusOr<Hash> StoredHashAt(uint64_t position, std::string_view op) const;
+  // The raw checkpoint value of `projection`; std::nullopt when none.
+  StatusOr<std::optional<std::string>> CheckpointValue(std::string_view projection, std::string_view op) const;
+  // Creates a new, empty store at path_: built without syncs in a staging directory beside it,
+  // synced file by file, then renamed into place (a crash leaves no half-made store at path_).
+  Status CreateStaged(const std::string& op);
+  // Deletes the empty WAL files that RocksDB leaves behind at each close.
+  void RemoveEmptyWalFiles() const;
+
   StoreOptions options_;
   std::string path_;
+  std::shared_ptr<rocksdb::FileSystem> fs_;  // nullptr: the default file system
+  std::unique_ptr<rocksdb::Env> env_;        // wraps fs_ when set
+  std::shared_ptr<rocksdb::Logger> logger_ = std::make_shared<SilentLogger>();
+  std::atomic<bool> write_failed_{false};
   std::unique_ptr<rocksdb::DB> db_;
   std::vector<ColumnFamilyHandle*> handles_;
   std::string store_id_;
+  // Set by Init when the head record and the log disagree: appends are refused with it.
+  Status head_problem_;
   // The optional `keys` column family (layout.h): not in handles_, which holds the format-1 set.
   rocksdb::ColumnFamilyOptions keys_cf_options_;
   std::mutex keys_mu_;  // serializes its creation and scrubs
@@ -425,8 +569,115 @@ EventStoreImpl::~EventStoreImpl() {
   if (db_) {
     for (ColumnFamilyHandle* h : handles_) db_->DestroyColumnFamilyHandle(h).PermitUncheckedError();
     if (ColumnFamilyHandle* k = keys_cf()) db_->DestroyColumnFamilyHandle(k).PermitUncheckedError();
-    db_->Close().PermitUncheckedError();
+    const bool closed = db_->Close().ok();
+    db_.reset();
+    if (closed && !options_.read_only) RemoveEmptyWalFiles();
   }
+}
+
+void EventStoreImpl::RemoveEmptyWalFiles() const {
+  // RocksDB 7.x starts a new WAL file at every open and leaves the last one, empty, at close.
+  // A closed store's empty WAL holds nothing to recover; the next open starts its own.
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(path_, ec)) {
+    if (entry.path().extension() == ".log" && entry.is_regular_file(ec) && entry.file_size(ec) == 0) {
+      std::filesystem::remove(entry.path(), ec);
+    }
+  }
+}
+
+Status EventStoreImpl::CreateStaged(const std::string& op) {
+  namespace fs = std::filesystem;
+  fs::path target = fs::path(path_).lexically_normal();
+  if (!target.has_filename()) target = target.parent_path();
+  const fs::path parent = target.has_parent_path() ? target.parent_path() : fs::path(".");
+  std::error_code ec;
+  fs::create_directories(parent, ec);
+  if (ec) return UnavailableError(op + ": cannot create " + Quote(parent.string()) + ": " + ec.message());
+  const fs::path staging = parent / ("." + target.filename().string() + ".creating-" + EventIdToString(NewEventId()));
+  struct Cleanup {
+    fs::path dir;
+    ~Cleanup() {
+      std::error_code ignored;
+      if (!dir.empty()) fs::remove_all(dir, ignored);
+    }
+  } cleanup{staging};
+
+  auto no_sync = std::make_shared<NoSyncFileSystem>(fs_ ? fs_ : rocksdb::FileSystem::Default());
+  std::unique_ptr<rocksdb::Env> env = rocksdb::NewCompositeEnv(no_sync);
+  rocksdb::DBOptions db_opts;
+  db_opts.env = env.get();
+  db_opts.info_log = logger_;
+  db_opts.create_if_missing = true;
+  db_opts.create_missing_column_families = true;
+  std::vector<rocksdb::ColumnFamilyDescriptor> cfs;
+  for (size_t i = 0; i < kCfCount; ++i) cfs.emplace_back(kCfNames[i], rocksdb::ColumnFamilyOptions());
+  std::vector<ColumnFamilyHandle*> handles;
+  rocksdb::DB* raw = nullptr;
+  rocksdb::Status s = rocksdb::DB::Open(db_opts, staging.string(), cfs, &handles, &raw);
+  if (!s.ok()) return FromRocks(s, op + ": create");
+  std::unique_ptr<rocksdb::DB> db(raw);
+  rocksdb::WriteBatch b;
+  b.Put(handles[kMeta], std::string(kMetaFormatVersion), std::to_string(kFormatVersion));
+  b.Put(handles[kMeta], std::string(kMetaStoreId), NewEventId());
+  const auto now = std::chrono::duration_cast<std::chrono::nanoseconds>(options_.clock().time_since_epoch()).count();
+  b.Put(handles[kMeta], std::string(kMetaCreatedTime), std::to_string(now));
+  s = db->Write(rocksdb::WriteOptions(), &b);
+  for (ColumnFamilyHandle* h : handles) db->DestroyColumnFamilyHandle(h).PermitUncheckedError();
+  if (s.ok()) s = db->Close();
+  db.reset();
+  if (!s.ok()) return FromRocks(s, op + ": create");
+
+  for (const auto& entry : fs::directory_iterator(staging, ec)) {
+    if (std::string err = FsyncPath(entry.path(), false); !err.empty()) return UnavailableError(op + ": " + err);
+  }
+  if (ec) return UnavailableError(op + ": cannot list " + Quote(staging.string()) + ": " + ec.message());
+  if (std::string err = FsyncPath(staging, true); !err.empty()) return UnavailableError(op + ": " + err);
+  fs::rename(staging, target, ec);  // replaces an empty directory
+  if (ec) return UnavailableError(op + ": cannot move the new store into place: " + ec.message());
+  cleanup.dir.clear();
+  if (std::string err = FsyncPath(parent, true); !err.empty()) return UnavailableError(op + ": " + err);
+  return Status();
+}
+
+Status EventStoreImpl::CheckWritable(std::string_view op) const {
+  if (!options_.read_only) return Status();
+  return FailedPreconditionError(std::string(op) + ": the store at " + Quote(path_) +
+                                 " is open read-only");
+}
+
+Status EventStoreImpl::ResumeAfterWriteError(std::string_view op) {
+  if (!write_failed_.load(std::memory_order_acquire)) return Status();
+  // Busy: RocksDB is already recovering by itself (it does for a full disk); give it up to
+  // about 2 s before reporting the store as unavailable for now.
+  rocksdb::Status s = db_->Resume();
+  for (int i = 0; i < 40 && s.IsBusy(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    s = db_->Resume();
+  }
+  if (s.IsBusy()) {
+    return UnavailableError(std::string(op) + ": the store is recovering from a failed write (disk full?); retry");
+  }
+  CONSENT_RETURN_IF_ERROR(FromRocks(s, std::string(op) + ": resume after a failed write"));
+  write_failed_.store(false, std::memory_order_release);
+  return Status();
+}
+
+Status EventStoreImpl::WriteOrMark(const rocksdb::WriteOptions& wo, rocksdb::WriteBatch* batch,
+                                   std::string_view op) {
+  rocksdb::Status s = db_->Write(wo, batch);
+  if (!s.ok()) write_failed_.store(true, std::memory_order_release);
+  return FromRocks(s, op);
+}
+
+rocksdb::Status EventStoreImpl::OpenDb(const rocksdb::DBOptions& db_opts,
+                                       const std::vector<rocksdb::ColumnFamilyDescriptor>& cfs) {
+  rocksdb::DB* raw = nullptr;
+  rocksdb::Status s = options_.read_only
+                          ? rocksdb::DB::OpenForReadOnly(db_opts, path_, cfs, &handles_, &raw)
+                          : rocksdb::DB::Open(db_opts, path_, cfs, &handles_, &raw);
+  db_.reset(raw);
+  return s;
 }
 
 Status EventStoreImpl::Init() {
@@ -434,7 +685,9 @@ Status EventStoreImpl::Init() {
   namespace fs = std::filesystem;
   std::error_code ec;
   const bool exists = fs::exists(fs::path(path_) / "CURRENT", ec);
+  if (exists && !options_.read_only && ::access(path_.c_str(), W_OK) != 0) options_.read_only = true;
   if (!exists) {
+    if (options_.read_only) return NotFoundError(op + ": no store at this path (opening read-only)");
     if (!options_.create_if_missing) {
       return NotFoundError(op + ": no store at this path (create_if_missing is false)");
     }
@@ -444,10 +697,16 @@ Status EventStoreImpl::Init() {
   } else if (options_.error_if_exists) {
     return AlreadyExistsError(op + ": a store already exists here (error_if_exists is true)");
   }
+  if (!exists) CONSENT_RETURN_IF_ERROR(CreateStaged(op));
 
   rocksdb::DBOptions db_opts;
-  db_opts.create_if_missing = !exists;
-  db_opts.create_missing_column_families = !exists;
+  if (fs_) {
+    env_ = rocksdb::NewCompositeEnv(fs_);
+    db_opts.env = env_.get();
+  }
+  db_opts.info_log = logger_;
+  db_opts.create_if_missing = false;
+  db_opts.create_missing_column_families = false;
   db_opts.info_log_level = rocksdb::InfoLogLevel::WARN_LEVEL;
   db_opts.keep_log_file_num = 3;
   db_opts.max_background_jobs = 2;
@@ -483,7 +742,7 @@ Status EventStoreImpl::Init() {
   keys_cf_options_.compression = rocksdb::kNoCompression;
   keys_cf_options_.bottommost_compression = rocksdb::kNoCompression;
   bool has_keys_cf = false;
-  if (exists) {
+  {
     std::vector<std::string> names;
     rocksdb::Status ls = rocksdb::DB::ListColumnFamilies(db_opts, path_, &names);
     if (!ls.ok()) return FromRocks(ls, op);
@@ -503,10 +762,8 @@ Status EventStoreImpl::Init() {
     if (i == kStreams) cfs.back().options.memtable_insert_with_hint_prefix_extractor = stream_hint;
   }
   if (has_keys_cf) cfs.emplace_back(kKeysCf, keys_cf_options_);
-  rocksdb::DB* raw = nullptr;
-  rocksdb::Status s = rocksdb::DB::Open(db_opts, path_, cfs, &handles_, &raw);
+  rocksdb::Status s = OpenDb(db_opts, cfs);
   if (!s.ok()) return FromRocks(s, op);
-  db_.reset(raw);
   if (has_keys_cf) {
     keys_cf_.store(handles_.back(), std::memory_order_release);
     handles_.pop_back();
@@ -516,19 +773,7 @@ Status EventStoreImpl::Init() {
   std::string value;
   s = db_->Get(rocksdb::ReadOptions(), cf(kMeta), std::string(kMetaFormatVersion), &value);
   if (s.IsNotFound()) {
-    if (exists) return FailedPreconditionError(op + ": not a libconsent store (no format version)");
-    rocksdb::WriteBatch b;
-    b.Put(cf(kMeta), std::string(kMetaFormatVersion), std::to_string(kFormatVersion));
-    store_id_ = NewEventId();
-    b.Put(cf(kMeta), std::string(kMetaStoreId), store_id_);
-    const auto now = std::chrono::duration_cast<std::chrono::nanoseconds>(
-                         options_.clock().time_since_epoch())
-                         .count();
-    b.Put(cf(kMeta), std::string(kMetaCreatedTime), std::to_string(now));
-    rocksdb::WriteOptions wo;
-    wo.sync = true;
-    s = db_->Write(wo, &b);
-    if (!s.ok()) return FromRocks(s, op);
+    return FailedPreconditionError(op + ": not a libconsent store (no format version)");
   } else if (!s.ok()) {
     return FromRocks(s, op);
   } else if (value != std::to_string(kFormatVersion)) {
@@ -553,7 +798,44 @@ Status EventStoreImpl::Init() {
   }
   if (!it->status().ok()) return FromRocks(it->status(), op);
   committed_.store(last_position_, std::memory_order_release);
+  uint64_t where = 0;
+  CONSENT_ASSIGN_OR_RETURN(std::string problem, HeadRecordProblem(&where));
+  if (!problem.empty()) {
+    ErrorContext ctx;
+    ctx.position = where;
+    head_problem_ = DataLossError(op + ": " + problem + "; appends are refused (run verify)", std::move(ctx));
+  }
   return Status();
+}
+
+StatusOr<std::string> EventStoreImpl::HeadRecordProblem(uint64_t* position) const {
+  ScopedSnapshot snapshot(db_.get());
+  rocksdb::ReadOptions& ro = snapshot.options();
+  std::string record;
+  rocksdb::Status s = db_->Get(ro, cf(kMeta), std::string(kMetaHead), &record);
+  if (s.IsNotFound()) return std::string();
+  if (!s.ok()) return FromRocks(s, "read the head record");
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, cf(kEvents)));
+  it->SeekToLast();
+  if (!it->status().ok()) return FromRocks(it->status(), "read the last event");
+  const uint64_t last = it->Valid() ? GetU64BE(it->key().ToStringView()) : 0;
+  const Hash last_hash = it->Valid() ? StoredHash(it->value()) : Hash{};
+  if (record.size() != 8 + kHashSize) {
+    *position = last;
+    return std::string("the head record is malformed (" + std::to_string(record.size()) + " bytes)");
+  }
+  const uint64_t head = GetU64BE(record);
+  if (head != last) {
+    *position = std::min(head, last) + 1;
+    return "the head record says the log ends at position " + std::to_string(head) +
+           " but the last stored event is at position " + std::to_string(last) +
+           (head > last ? " (events lost)" : " (events added outside the store)");
+  }
+  if (std::memcmp(record.data() + 8, last_hash.data(), kHashSize) != 0) {
+    *position = last;
+    return std::string("the head record's chain hash differs from the last event's (log rewritten)");
+  }
+  return std::string();
 }
 
 // ---- Append -----------------------------------------------------------------------------
@@ -638,6 +920,15 @@ Status EventStoreImpl::Prepare(Writer* w, std::string_view op_prefix) {
       e.set_stream_id(a.stream);
       PreparedEvent& p = prepared[i];
       if (!e.SerializeToString(&p.body)) return InternalError(op + ": cannot serialize event");
+      if (p.body.size() > kMaxEventBytes) {
+        ErrorContext ctx = base;
+        ctx.index = i;
+        ctx.field = "(event)";
+        return InvalidArgumentError(op + (": event " + std::to_string(i) + ": " + std::to_string(p.body.size()) +
+                                          " bytes serialized, more than the " + std::to_string(kMaxEventBytes) +
+                                          " allowed"),
+                                    std::move(ctx));
+      }
       const auto span = FindPayload(p.body);
       if (!span) return InternalError(op + ": serialized event has no single payload field");
       p.span = *span;
@@ -650,7 +941,9 @@ Status EventStoreImpl::Prepare(Writer* w, std::string_view op_prefix) {
 }
 
 Status EventStoreImpl::Submit(Writer* w) {
-  CONSENT_RETURN_IF_ERROR(Prepare(w, w->multi ? "AppendMulti" : "Append"));
+  const char* op = w->multi ? "AppendMulti" : "Append";
+  CONSENT_RETURN_IF_ERROR(CheckWritable(op));
+  CONSENT_RETURN_IF_ERROR(Prepare(w, op));
   std::unique_lock<std::mutex> lock(write_mu_);
   writers_.push_back(w);
   while (!w->done && w != writers_.front()) w->cv.wait(lock);
@@ -725,6 +1018,11 @@ Status EventStoreImpl::CheckExpected(const std::string& stream, int64_t expected
 }
 
 void EventStoreImpl::ProcessGroup(const std::vector<Writer*>& group) {
+  Status blocked = head_problem_.ok() ? ResumeAfterWriteError("Append") : head_problem_;
+  if (!blocked.ok()) {
+    for (Writer* w : group) w->status = blocked;
+    return;
+  }
   const google::protobuf::Timestamp record_time = ToTimestamp(options_.clock());
   rocksdb::WriteBatch batch;
   uint64_t pos = last_position_;
@@ -919,11 +1217,11 @@ void EventStoreImpl::ProcessGroup(const std::vector<Writer*>& group) {
     PutU64BE(&v, stream_count_ + new_streams);
     batch.Put(cf(kMeta), std::string(kMetaStreamCount), v);
   }
+  batch.Put(cf(kMeta), std::string(kMetaHead), HeadRecord(pos, hash));
   rocksdb::WriteOptions wo;
   wo.sync = any_sync;
-  rocksdb::Status s = db_->Write(wo, &batch);
-  if (!s.ok()) {
-    const Status err = FromRocks(s, "Append");
+  const Status err = WriteOrMark(wo, &batch, "Append");
+  if (!err.ok()) {
     for (Writer* w : written) {
       w->status = err;
       w->result = {};
@@ -1021,14 +1319,8 @@ StatusOr<std::vector<Event>> EventStoreImpl::ReadStream(std::string_view stream,
                                                         const ReadStreamOptions& options) const {
   const std::string op = "ReadStream(stream " + Quote(stream) + ")";
   if (Status s = ValidateStreamName(stream); !s.ok()) return s.Annotate("ReadStream");
-  const rocksdb::Snapshot* snap = db_->GetSnapshot();
-  struct Release {
-    rocksdb::DB* db;
-    const rocksdb::Snapshot* s;
-    ~Release() { db->ReleaseSnapshot(s); }
-  } release{db_.get(), snap};
-  rocksdb::ReadOptions ro;
-  ro.snapshot = snap;
+  ScopedSnapshot snapshot(db_.get());
+  rocksdb::ReadOptions& ro = snapshot.options();
   const std::string lower = StreamKey(stream, 0);
   std::string upper(stream);
   upper.push_back('\1');
@@ -1078,6 +1370,15 @@ StatusOr<std::vector<Event>> EventStoreImpl::ReadStream(std::string_view stream,
       return FromRocks(statuses[i], op);
     }
     CONSENT_RETURN_IF_ERROR(ParseStoredEvent(position, values[i], &out[i]));
+    if (out[i].stream_id() != stream) {
+      ErrorContext ctx;
+      ctx.stream = std::string(stream);
+      ctx.position = position;
+      return DataLossError(op + ": stream index points at position " + std::to_string(position) +
+                               ", which holds an event of stream " + Quote(out[i].stream_id()) +
+                               " (run verify)",
+                           std::move(ctx));
+    }
   }
   return out;
 }
@@ -1282,8 +1583,50 @@ StatusOr<VerifyReport> EventStoreImpl::Verify(uint64_t from, uint64_t to) const 
       });
   if (!inner.ok()) return inner;
   if (expected != to + 1) return loss(expected, "missing");
+  if (to == head) {
+    uint64_t where = 0;
+    CONSENT_ASSIGN_OR_RETURN(std::string problem, HeadRecordProblem(&where));
+    if (!problem.empty()) return loss(where, problem);
+  }
+  CONSENT_RETURN_IF_ERROR(CheckIndexEntries(kStreams, StreamIndexKeyOf, from, to, report.events_checked, op));
+  CONSENT_RETURN_IF_ERROR(CheckIndexEntries(kIds, IdIndexKeyOf, from, to, report.events_checked, op));
   report.chain_hash_hex = HashHex(prev);
   return report;
+}
+
+Status EventStoreImpl::CheckIndexEntries(size_t index, std::string (*key_of)(const Event&), uint64_t from,
+                                         uint64_t to, uint64_t events, const std::string& op) const {
+  const std::string what = index == kStreams ? "stream index entry " : "event id index entry ";
+  auto stray = [&](std::string_view key, uint64_t position, const std::string& why) {
+    ErrorContext ctx;
+    ctx.position = position;
+    const std::string name = index == kStreams ? Quote(key.substr(0, key.find('\0')))
+                                               : EventIdToString(key);
+    return DataLossError(op + ": " + what + name + " " + why, std::move(ctx));
+  };
+  // Pass 1 counts; every event already has its own entry (checked from the event's side), so
+  // a count above `events` means a stray entry, which pass 2 looks for.
+  for (int pass = 1; pass <= 2; ++pass) {
+    uint64_t in_range = 0;
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), cf(index)));
+    for (it->SeekToFirst(); it->Valid(); it->Next()) {
+      const std::string_view key = it->key().ToStringView();
+      const std::string_view value = it->value().ToStringView();
+      const uint64_t position = GetU64BE(value);
+      if (value.size() != 8 || position == 0) return stray(key, position, "holds no position");
+      if (position < from || position > to) continue;
+      ++in_range;
+      if (pass == 1) continue;
+      CONSENT_ASSIGN_OR_RETURN(Event e, ReadEvent(position));
+      if (key_of(e) != key) {
+        return stray(key, position, "points at position " + std::to_string(position) +
+                                        ", an event of stream " + Quote(e.stream_id()) + " with other keys");
+      }
+    }
+    if (!it->status().ok()) return FromRocks(it->status(), op);
+    if (in_range == events) return Status();
+  }
+  return DataLossError(op + ": the " + what + "count differs from the number of events");
 }
 
 StatusOr<StoreStats> EventStoreImpl::Stats() const {
@@ -1337,6 +1680,8 @@ Status EventStoreImpl::CommitProjection(std::string_view projection, const Proje
                                         const AppendOptions& options) {
   const std::string op = "CommitProjection(" + Quote(projection) + ")";
   CONSENT_RETURN_IF_ERROR(CheckProjectionName(projection, op));
+  CONSENT_RETURN_IF_ERROR(CheckWritable(op));
+  CONSENT_RETURN_IF_ERROR(ResumeAfterWriteError(op));
   rocksdb::WriteBatch b;
   if (batch.clear_all()) {
     std::string lo(projection), hi(projection);
@@ -1353,23 +1698,70 @@ Status EventStoreImpl::CommitProjection(std::string_view projection, const Proje
     }
   }
   if (batch.checkpoint()) {
+    const uint64_t position = *batch.checkpoint();
+    // A checkpoint past the head keeps a zero hash: CheckedProjectionCheckpoint refuses it.
+    auto hash = StoredHashAt(position, op);
+    if (!hash.ok() && hash.status().code() != StatusCode::kNotFound) return hash.status();
+    const Hash h = hash.ok() ? *hash : Hash{};
     std::string v;
-    PutU64BE(&v, *batch.checkpoint());
+    PutU64BE(&v, position);
+    v.append(reinterpret_cast<const char*>(h.data()), h.size());
     b.Put(cf(kCheckpoints), Slice(projection.data(), projection.size()), v);
   }
   rocksdb::WriteOptions wo;
   wo.sync = options.sync.value_or(options_.sync);
-  return FromRocks(db_->Write(wo, &b), op);
+  return WriteOrMark(wo, &b, op);
+}
+
+StatusOr<Hash> EventStoreImpl::StoredHashAt(uint64_t position, std::string_view op) const {
+  if (position == 0) return Hash{};
+  rocksdb::PinnableSlice v;
+  rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), cf(kEvents), PositionKey(position), &v);
+  if (s.IsNotFound()) return NotFoundError(std::string(op) + ": no event at position " + std::to_string(position));
+  if (!s.ok()) return FromRocks(s, op);
+  return StoredHash(v);
+}
+
+StatusOr<std::optional<std::string>> EventStoreImpl::CheckpointValue(std::string_view projection,
+                                                                     std::string_view op) const {
+  CONSENT_RETURN_IF_ERROR(CheckProjectionName(projection, op));
+  std::string v;
+  rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), cf(kCheckpoints), Slice(projection.data(), projection.size()), &v);
+  if (s.IsNotFound()) return std::optional<std::string>();
+  if (!s.ok()) return FromRocks(s, op);
+  if (v.size() != 8 && v.size() != 8 + kHashSize) {
+    return DataLossError(std::string(op) + ": the stored checkpoint is malformed (" + std::to_string(v.size()) +
+                         " bytes)");
+  }
+  return std::optional<std::string>(std::move(v));
 }
 
 StatusOr<uint64_t> EventStoreImpl::ProjectionCheckpoint(std::string_view projection) const {
   const std::string op = "ProjectionCheckpoint(" + Quote(projection) + ")";
-  CONSENT_RETURN_IF_ERROR(CheckProjectionName(projection, op));
-  std::string v;
-  rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), cf(kCheckpoints), Slice(projection.data(), projection.size()), &v);
-  if (s.IsNotFound()) return uint64_t{0};
-  if (!s.ok()) return FromRocks(s, op);
-  return GetU64BE(v);
+  CONSENT_ASSIGN_OR_RETURN(std::optional<std::string> v, CheckpointValue(projection, op));
+  return v ? GetU64BE(*v) : uint64_t{0};
+}
+
+StatusOr<uint64_t> EventStoreImpl::CheckedProjectionCheckpoint(std::string_view projection) const {
+  const std::string op = "CheckedProjectionCheckpoint(" + Quote(projection) + ")";
+  CONSENT_ASSIGN_OR_RETURN(std::optional<std::string> v, CheckpointValue(projection, op));
+  if (!v) return NotFoundError(op + ": no checkpoint is stored");
+  const uint64_t position = GetU64BE(*v);
+  ErrorContext ctx;
+  ctx.position = position;
+  if (position > HeadPosition()) {
+    return DataLossError(op + ": checkpoint " + std::to_string(position) + " is past the head (" +
+                             std::to_string(HeadPosition()) + ")",
+                         std::move(ctx));
+  }
+  if (v->size() == 8) return position;  // written before checkpoints carried the chain hash
+  CONSENT_ASSIGN_OR_RETURN(Hash hash, StoredHashAt(position, op));
+  if (std::memcmp(v->data() + 8, hash.data(), kHashSize) != 0) {
+    return DataLossError(op + ": checkpoint " + std::to_string(position) +
+                             " does not match the event at that position (rewound, or the log was rewritten)",
+                         std::move(ctx));
+  }
+  return position;
 }
 
 StatusOr<std::optional<std::string>> EventStoreImpl::GetProjectionValue(std::string_view projection,
@@ -1400,6 +1792,8 @@ Status EventStoreImpl::ScanProjection(
 }
 
 Status EventStoreImpl::CompactAll() {
+  CONSENT_RETURN_IF_ERROR(CheckWritable("CompactAll"));
+  CONSENT_RETURN_IF_ERROR(ResumeAfterWriteError("CompactAll"));
   rocksdb::FlushOptions fo;
   fo.wait = true;
   for (size_t i = 0; i < kCfCount; ++i) {
@@ -1421,6 +1815,7 @@ Status EventStoreImpl::CompactAll() {
 
 StatusOr<ColumnFamilyHandle*> EventStoreImpl::EnsureKeysCf() {
   if (ColumnFamilyHandle* k = keys_cf()) return k;
+  CONSENT_RETURN_IF_ERROR(CheckWritable("create column family \"keys\""));
   std::lock_guard<std::mutex> lock(keys_mu_);
   if (ColumnFamilyHandle* k = keys_cf()) return k;
   ColumnFamilyHandle* h = nullptr;
@@ -1449,6 +1844,8 @@ StatusOr<MultiAppendResult> EventStoreImpl::AppendWithSecrets(std::vector<Stream
 
 Status EventStoreImpl::WriteSecrets(const std::vector<SecretWrite>& secrets, bool sync) {
   if (secrets.empty()) return Status();
+  CONSENT_RETURN_IF_ERROR(CheckWritable("WriteSecrets"));
+  CONSENT_RETURN_IF_ERROR(ResumeAfterWriteError("WriteSecrets"));
   CONSENT_ASSIGN_OR_RETURN(ColumnFamilyHandle * keys, EnsureKeysCf());
   rocksdb::WriteBatch b;
   for (const SecretWrite& sw : secrets) {
@@ -1460,7 +1857,7 @@ Status EventStoreImpl::WriteSecrets(const std::vector<SecretWrite>& secrets, boo
   }
   rocksdb::WriteOptions wo;
   wo.sync = sync;
-  return FromRocks(db_->Write(wo, &b), "WriteSecrets");
+  return WriteOrMark(wo, &b, "WriteSecrets");
 }
 
 StatusOr<std::optional<std::string>> EventStoreImpl::GetSecret(std::string_view key) const {
@@ -1471,6 +1868,19 @@ StatusOr<std::optional<std::string>> EventStoreImpl::GetSecret(std::string_view 
   if (s.IsNotFound()) return std::optional<std::string>();
   if (!s.ok()) return FromRocks(s, "GetSecret");
   return std::optional<std::string>(std::move(value));
+}
+
+StatusOr<std::vector<std::string>> EventStoreImpl::ListSecretKeys(std::string_view prefix) const {
+  std::vector<std::string> out;
+  ColumnFamilyHandle* keys = keys_cf();
+  if (keys == nullptr) return out;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), keys));
+  for (it->Seek(Slice(prefix.data(), prefix.size()));
+       it->Valid() && it->key().starts_with(Slice(prefix.data(), prefix.size())); it->Next()) {
+    out.push_back(it->key().ToString());
+  }
+  if (!it->status().ok()) return FromRocks(it->status(), "ListSecretKeys");
+  return out;
 }
 
 std::unordered_set<std::string> EventStoreImpl::LiveTableFiles() const {
@@ -1488,6 +1898,8 @@ Status EventStoreImpl::ScrubDeletedSecrets(const std::vector<std::string>& delet
   const std::string op = "ScrubDeletedSecrets(" + Quote(path_) + ")";
   ColumnFamilyHandle* keys = keys_cf();
   if (keys == nullptr) return Status();  // no secret was ever written
+  CONSENT_RETURN_IF_ERROR(CheckWritable(op));
+  CONSENT_RETURN_IF_ERROR(ResumeAfterWriteError(op));
   std::lock_guard<std::mutex> lock(keys_mu_);
   // Every write before this point (in particular the deleted rows' Puts) carries a sequence
   // number <= `seq`; a WAL that starts after it holds none of them.
@@ -1549,6 +1961,16 @@ Status EventStoreImpl::ScrubDeletedSecrets(const std::vector<std::string>& delet
   return UnavailableError(op + ": " + problem + "; retry later");
 }
 
+Status EventStoreImpl::CreateCheckpoint(const std::string& dest) {
+  const std::string op = "CreateCheckpoint(" + Quote(path_) + " into " + Quote(dest) + ")";
+  CONSENT_RETURN_IF_ERROR(CheckWritable(op));
+  CONSENT_RETURN_IF_ERROR(ResumeAfterWriteError(op));
+  rocksdb::Checkpoint* raw = nullptr;
+  CONSENT_RETURN_IF_ERROR(FromRocks(rocksdb::Checkpoint::Create(db_.get(), &raw), op));
+  std::unique_ptr<rocksdb::Checkpoint> checkpoint(raw);
+  return FromRocks(checkpoint->CreateCheckpoint(dest), op);
+}
+
 }  // namespace
 
 namespace {
@@ -1561,6 +1983,20 @@ Status NotOurs(std::string_view op) {
                 std::string(op) + ": the store was not opened by consent::EventStore::Open");
 }
 }  // namespace
+
+StatusOr<std::unique_ptr<EventStore>> OpenWithFileSystem(const StoreOptions& options,
+                                                         const std::string& path,
+                                                         std::shared_ptr<rocksdb::FileSystem> fs) {
+  auto store = std::make_unique<EventStoreImpl>(options, path, std::move(fs));
+  CONSENT_RETURN_IF_ERROR(store->Init());
+  return std::unique_ptr<EventStore>(std::move(store));
+}
+
+Status CreateCheckpoint(EventStore& store, const std::string& dest) {
+  EventStoreImpl* impl = Impl(store);
+  if (impl == nullptr) return NotOurs("CreateCheckpoint");
+  return impl->CreateCheckpoint(dest);
+}
 
 StatusOr<MultiAppendResult> AppendWithSecrets(EventStore& store, std::vector<StreamAppend> appends,
                                               std::vector<SecretWrite> secrets,
@@ -1582,6 +2018,13 @@ StatusOr<std::optional<std::string>> GetSecret(const EventStore& store, std::str
   return impl->GetSecret(key);
 }
 
+StatusOr<std::vector<std::string>> ListSecretKeys(const EventStore& store,
+                                                  std::string_view prefix) {
+  const EventStoreImpl* impl = Impl(store);
+  if (impl == nullptr) return NotOurs("ListSecretKeys");
+  return impl->ListSecretKeys(prefix);
+}
+
 Status ScrubDeletedSecrets(EventStore& store, const std::vector<std::string>& deleted_keys) {
   EventStoreImpl* impl = Impl(store);
   if (impl == nullptr) return NotOurs("ScrubDeletedSecrets");
@@ -1593,9 +2036,7 @@ Status ScrubDeletedSecrets(EventStore& store, const std::vector<std::string>& de
 StatusOr<std::unique_ptr<EventStore>> EventStore::Open(const StoreOptions& options, const std::string& path) {
   if (path.empty()) return InvalidArgumentError("Open: path is empty");
   if (options.block_cache_bytes == 0) return InvalidArgumentError("Open(" + path + "): block_cache_bytes is 0");
-  auto store = std::make_unique<internal::EventStoreImpl>(options, path);
-  CONSENT_RETURN_IF_ERROR(store->Init());
-  return std::unique_ptr<EventStore>(std::move(store));
+  return internal::OpenWithFileSystem(options, path, nullptr);
 }
 
 }  // namespace consent

@@ -17,6 +17,9 @@
 //                      "store_id"       -> 16 raw bytes (UUIDv7)
 //                      "created_time"   -> decimal Unix nanoseconds
 //                      "stream_count"   -> u64be, number of distinct streams
+//                      "head"           -> u64be(position) || h_n[32] of the last event,
+//                                          written in the batch of every append (absent in
+//                                          stores written before it existed)
 //   keys          (optional: created on first use by consent::SubjectDirectory; a store without
 //                 it is a valid format-1 store.) Uncompressed, so that a scrub can be checked
 //                 by searching the raw files. Rows (written by src/crypto/subject_directory.cc,
@@ -30,8 +33,12 @@
 //                 value u8(1) || event_id[16] of the SubjectErased event || key_id
 //                 AEAD = XChaCha20-Poly1305-IETF (libsodium); nonces random.
 //
-// The head position and chain hash are not stored separately: they are the last key of
-// `events` and the h_n in its value, so they can never disagree with the log.
+// The head record duplicates the last key of `events` and the h_n in its value, so that the
+// loss of the last events (a rewound or truncated log) is detectable: Open() refuses appends
+// and Verify() reports kDataLoss when the two disagree.
+//
+// A checkpoint value is u64be(position), followed (since the head record) by h_position[32],
+// the chain hash of the event at that position (32 zero bytes at position 0).
 
 #ifndef CONSENT_STORAGE_LAYOUT_H_
 #define CONSENT_STORAGE_LAYOUT_H_
@@ -59,6 +66,7 @@ inline constexpr std::string_view kMetaFormatVersion = "format_version";
 inline constexpr std::string_view kMetaStoreId = "store_id";
 inline constexpr std::string_view kMetaCreatedTime = "created_time";
 inline constexpr std::string_view kMetaStreamCount = "stream_count";
+inline constexpr std::string_view kMetaHead = "head";
 
 inline void PutU64BE(std::string* out, uint64_t v) {
   char b[8];

@@ -9,6 +9,7 @@ Status FromRocks(const rocksdb::Status& s, std::string_view op) {
   std::string msg(op);
   msg += ": storage: ";
   msg += s.ToString();
+  if (s.IsNoSpace()) return Status(StatusCode::kResourceExhausted, std::move(msg));
   switch (s.code()) {
     case rocksdb::Status::kNotFound:
       return NotFoundError(std::move(msg));

@@ -39,6 +39,11 @@ Status WriteSecrets(EventStore& store, std::vector<SecretWrite> secrets, bool sy
 // The row stored under `key`; std::nullopt when absent (or when no secret was ever written).
 StatusOr<std::optional<std::string>> GetSecret(const EventStore& store, std::string_view key);
 
+// Keys of the secret rows that start with `prefix`, in key order (empty when no secret was
+// ever written).
+StatusOr<std::vector<std::string>> ListSecretKeys(const EventStore& store,
+                                                  std::string_view prefix);
+
 // Makes deleted secret rows leave the disk: flushes every column family (so that no live WAL
 // holds a write made before this call), compacts the `keys` column family down to the
 // bottommost level with tombstones dropped, and waits until RocksDB has deleted the obsolete

@@ -1,0 +1,42 @@
+// consentctl rebuild
+//
+// Discards the persisted compliance state and refolds it from position 1 (Compliance::Rebuild),
+// then prints what it did. The state is also rebuilt by itself when it cannot be trusted at
+// open (every command says so on stderr); this command forces it.
+
+#include <cstdio>
+#include <span>
+#include <string>
+
+#include "cli.h"
+#include "consent/compliance.h"
+#include "consent/event_store.h"
+
+namespace consent::cli {
+
+int RebuildCompliance(const Context& ctx) {
+  StatusOr<std::unique_ptr<EventStore>> store = OpenStore(ctx, /*create=*/false);
+  if (!store.ok()) return Fail(ctx, store.status());
+  StatusOr<std::unique_ptr<Compliance>> compliance = Compliance::Open(store->get());
+  if (!compliance.ok()) return Fail(ctx, compliance.status());
+  if (auto why = (*compliance)->recovery()) PrintError(ctx, *why);
+  const uint64_t before = (*compliance)->position();
+  StatusOr<uint64_t> folded = (*compliance)->Rebuild();
+  if (!folded.ok()) return Fail(ctx, folded.status());
+  std::printf("rebuilt the compliance state: discarded the state at position %llu, folded %llu events "
+              "(positions 1..%llu)\n",
+              static_cast<unsigned long long>(before), static_cast<unsigned long long>(*folded),
+              static_cast<unsigned long long>((*compliance)->position()));
+  return kExitOk;
+}
+
+int RunRebuild(const Context& ctx, std::span<const std::string> args) {
+  ParsedArgs parsed;
+  if (auto err = ParseArgs(args, {}, &parsed)) return UsageError(ctx, *err);
+  if (!parsed.positionals.empty()) {
+    return UsageError(ctx, "unexpected argument \"" + parsed.positionals.front() + "\"");
+  }
+  return RebuildCompliance(ctx);
+}
+
+}  // namespace consent::cli
