@@ -47,10 +47,10 @@ EventFilter MakeFilter(std::vector<std::string> categories, std::vector<std::str
 std::vector<Event> ParseEvents(const std::string& stream, const py::list& events) {
   std::vector<Event> parsed(events.size());
   for (size_t i = 0; i < parsed.size(); ++i) {
-    PyObject* item = PyList_GET_ITEM(events.ptr(), static_cast<Py_ssize_t>(i));
+    PyObject* item = PyList_GetItem(events.ptr(), static_cast<Py_ssize_t>(i));  // borrowed
     char* data = nullptr;
     Py_ssize_t size = 0;
-    if (!PyBytes_Check(item) || PyBytes_AsStringAndSize(item, &data, &size) != 0 ||
+    if (item == nullptr || PyBytes_AsStringAndSize(item, &data, &size) != 0 ||
         !parsed[i].ParseFromArray(data, static_cast<int>(size))) {
       PyErr_Clear();
       ErrorContext ctx;
