@@ -22,7 +22,7 @@ PACKAGES := build-essential cmake ninja-build pkg-config \
             librocksdb-dev libprotobuf-dev protobuf-compiler libsodium-dev libboost-dev \
             pybind11-dev doctest-dev python3-dev python3-pytest python3-pandas \
             python3-matplotlib python3-protobuf python3-setuptools python3-venv python3-pip \
-            mypy-protobuf python3-mypy python3-typeshed
+            mypy-protobuf python3-mypy
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 

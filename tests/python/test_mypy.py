@@ -30,14 +30,14 @@ def test_mypy_passes_on_the_package(package_parent):
     assert r.returncode == 0, r.stdout[-4000:] + r.stderr[-2000:]
 
 
-def test_the_protobuf_stubs_let_mypy_catch_a_wrongly_typed_field(package_parent, tmp_path):
+def test_the_protobuf_stubs_let_mypy_catch_wrongly_typed_fields(package_parent, tmp_path):
     user = tmp_path / "user_code.py"
     user.write_text(
         "from libconsent import v1\n"
         "event = v1.Event()\n"
         "event.integrator_event.type = 'order.Placed'\n"
         "event.integrator_event.data = 42\n"          # bytes expected
-        "event.call_started.no_such_field = 'x'\n")
+        "other = v1.IntegratorEvent(type=3)\n")       # str expected
     r = mypy([str(user)], package_parent)
     assert r.returncode == 1, r.stdout
     assert "user_code.py:4: error" in r.stdout and "user_code.py:5: error" in r.stdout, r.stdout

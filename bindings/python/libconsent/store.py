@@ -276,11 +276,11 @@ class Store:
         filt = (list(categories), list(types), list(integrator_types))
         head = self._core.head_position()
         if backward:
-            pos = head if from_position in (None, 0) else from_position
+            pos = from_position or head
             stop = to_position or 0
         else:
             pos = 1 if from_position is None else from_position
-            stop = head if to_position in (None, 0) else to_position
+            stop = to_position or head
         n = batch_size if left is None else min(batch_size, left)
         if not backward and (pos > stop or head == 0):
             # Nothing to read; still validate the filter as a read would.
