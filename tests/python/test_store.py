@@ -1,5 +1,9 @@
 """Store: open/close, append, reads (iterators in batches), verify, errors with context."""
 
+import base64
+import json
+import os
+import subprocess
 import threading
 import time
 import uuid
@@ -284,3 +288,15 @@ def test_the_rules_ignore_integrator_events(store, now):
     compliance.catch_up()
     assert len(compliance.calls.to_pandas()) == 0
     assert len(compliance.violations.to_pandas()) == 0
+
+
+def test_consentctl_exports_an_integrator_event_in_the_json_mapping(tmp_path, now, build_dir):
+    with libconsent.open(tmp_path / "s", create=True, sync=False) as s:
+        s.append("order-1", integrator_event("order.Placed", b'{"total": 12}', now))
+    consentctl = os.path.join(build_dir, "tools", "consentctl", "consentctl")
+    out = subprocess.run([consentctl, "--db", str(tmp_path / "s"), "export"], check=True,
+                         capture_output=True, text=True, timeout=300).stdout
+    exported = json.loads(out.splitlines()[0])["integratorEvent"]
+    assert exported["type"] == "order.Placed"
+    assert exported["contentType"] == "application/json"
+    assert base64.b64decode(exported["data"]) == b'{"total": 12}'
