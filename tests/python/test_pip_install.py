@@ -26,7 +26,7 @@ def test_pip_install_into_a_venv_then_import_and_use(tmp_path, build_dir):
                        env=env, capture_output=True, text=True, timeout=900)
     assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
     check = """
-import libconsent, os, sys, tempfile
+import libconsent, os, re, sys, tempfile
 assert libconsent.__file__.startswith(sys.prefix), libconsent.__file__
 here = os.path.dirname(libconsent.__file__)
 assert os.path.exists(os.path.join(here, "py.typed")) and os.path.exists(os.path.join(here, "_core.pyi"))
@@ -38,7 +38,7 @@ from importlib import metadata
 meta = metadata.metadata("libconsent")
 assert meta["Version"] == libconsent.__version__, (meta["Version"], libconsent.__version__)
 assert meta["License"] == "Apache-2.0", meta["License"]
-requires = [r.split(">")[0].split(";")[0].strip() for r in meta.get_all("Requires-Dist")]
+requires = [re.match(r"[A-Za-z0-9_.-]+", r).group(0) for r in meta.get_all("Requires-Dist")]
 assert {"numpy", "pandas", "protobuf"} <= set(requires), requires
 print("ok", libconsent.__version__)
 """
