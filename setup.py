@@ -15,12 +15,14 @@ Environment:
                               launcher: -DCMAKE_CXX_COMPILER_LAUNCHER=ccache).
   LIBCONSENT_JOBS             parallel build jobs (default: 2).
 
-Runtime requirements are the distribution's: numpy, protobuf (the Python runtime matching
-the C++ protobuf the module links), pandas for to_pandas(), RocksDB and libsodium shared
-libraries.
+Metadata (name, licence, dependencies) is in pyproject.toml's [project] table; the version is
+read from CMakeLists.txt, its one source. Runtime requirements are the distribution's: numpy,
+protobuf (the Python runtime matching the C++ protobuf the module links), pandas for
+to_pandas(), RocksDB and libsodium shared libraries.
 """
 
 import os
+import re
 import shlex
 import shutil
 import subprocess
@@ -67,6 +69,15 @@ class CMakeBuildPy(build_py):
         shutil.copytree(src, dst, ignore=shutil.ignore_patterns("__pycache__"))
 
 
+def cmake_project_version():
+    """The version of project(libconsent VERSION x.y.z) in CMakeLists.txt: its one source."""
+    with open(os.path.join(ROOT, "CMakeLists.txt"), encoding="utf-8") as f:
+        m = re.search(r"project\(\s*libconsent\s+VERSION\s+([0-9][0-9.]*)", f.read())
+    if not m:
+        raise RuntimeError("CMakeLists.txt: no project(libconsent VERSION ...)")
+    return m.group(1)
+
+
 class BinaryDistribution(Distribution):
     """The package holds a compiled module: the wheel is platform-specific."""
 
@@ -74,16 +85,11 @@ class BinaryDistribution(Distribution):
         return True
 
 
+# Name, description, licence and dependencies: the [project] table of pyproject.toml.
 setup(
-    name="libconsent",
-    version="0.1.0",
-    description="Lawful, provable call recording: an immutable consent event log on RocksDB",
-    long_description=open(os.path.join(ROOT, "README.md"), encoding="utf-8").read(),
-    long_description_content_type="text/markdown",
-    python_requires=">=3.9",
+    version=cmake_project_version(),
     packages=["libconsent"],
     package_dir={"libconsent": "bindings/python/libconsent"},
-    install_requires=[],  # numpy, protobuf, pandas: the distribution's packages
     cmdclass={"build_py": CMakeBuildPy},
     distclass=BinaryDistribution,
     options={"build": {"build_base": "build-pip/setuptools"},

@@ -63,7 +63,7 @@ def main():
                        "numpy": np.__version__, "cpus": os.cpu_count(),
                        "loadavg": os.getloadavg()[0]}}
     try:
-        store = libconsent.open(os.path.join(tmp, "store"), sync=False)
+        store = libconsent.open(os.path.join(tmp, "store"), create=True, sync=False)
         t = time.perf_counter()
         sim = libconsent.simulate_day(store, calls=args.calls, agents=max(40, args.calls // 100))
         out["simulate_s"] = time.perf_counter() - t

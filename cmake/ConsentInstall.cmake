@@ -24,3 +24,16 @@ install(FILES ${PROJECT_BINARY_DIR}/libconsentConfig.cmake
 if(TARGET consentctl)
   install(TARGETS consentctl RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
 endif()
+
+# pkg-config: libconsent.pc, relocatable (paths relative to the .pc file). A static
+# consent::consent needs RocksDB and libsodium on the consumer's link line; a shared one only
+# needs them at run time (Requires.private).
+set(LIBCONSENT_PC_DIR "${CMAKE_INSTALL_LIBDIR}/pkgconfig")
+file(RELATIVE_PATH LIBCONSENT_PC_PREFIX_FROM_PCDIR "/${LIBCONSENT_PC_DIR}" "/")
+if(LIBCONSENT_SHARED)
+  set(LIBCONSENT_PC_PRIVATE ".private")
+else()
+  set(LIBCONSENT_PC_PRIVATE "")
+endif()
+configure_file(${PROJECT_SOURCE_DIR}/cmake/libconsent.pc.in ${PROJECT_BINARY_DIR}/libconsent.pc @ONLY)
+install(FILES ${PROJECT_BINARY_DIR}/libconsent.pc DESTINATION ${LIBCONSENT_PC_DIR})

@@ -1,12 +1,15 @@
-# Copies protoc's *_pb2.py from IN_DIR into OUT_DIR/consent/v1, turning the absolute imports
-# `from consent.v1 import x_pb2` into `from libconsent._pb.consent.v1 import x_pb2`, and writes
-# the package __init__.py files.
-file(GLOB _files "${IN_DIR}/*_pb2.py")
+# Copies protoc's *_pb2.py (and mypy-protobuf's *_pb2.pyi stubs) from IN_DIR into
+# OUT_DIR/consent/v1, turning the absolute imports `from consent.v1 import x_pb2` (stubs:
+# `import consent.v1.x_pb2` and its uses `consent.v1.x_pb2.Name`) into ones under
+# libconsent._pb, and writes the package __init__.py files.
+file(GLOB _files "${IN_DIR}/*_pb2.py" "${IN_DIR}/*_pb2.pyi")
 file(MAKE_DIRECTORY "${OUT_DIR}/consent/v1")
 foreach(f ${_files})
   get_filename_component(name "${f}" NAME)
   file(READ "${f}" text)
   string(REPLACE "from consent.v1 import" "from libconsent._pb.consent.v1 import" text "${text}")
+  string(REGEX REPLACE "(^|[^._A-Za-z0-9])consent\\.v1\\.([a-z_]+_pb2)" "\\1libconsent._pb.consent.v1.\\2"
+         text "${text}")
   file(WRITE "${OUT_DIR}/consent/v1/${name}" "${text}")
 endforeach()
 foreach(d "" "/consent" "/consent/v1")

@@ -52,7 +52,7 @@ def main():
     state = load_state(args.state)
     reported = {tuple(x) for x in state["reported"]}
     printed = 0
-    with libconsent.open(args.db, create_if_missing=False) as store:
+    with libconsent.open(args.db) as store:
         # The engine folds the whole log (verdicts need each call's history); the
         # subscription only drives what we look at, from the saved position on.
         compliance = libconsent.Compliance(store, persist=False)

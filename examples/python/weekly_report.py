@@ -41,7 +41,7 @@ def main():
     ap.add_argument("--days", type=int, default=7)
     args = ap.parse_args()
 
-    with libconsent.open(args.db, create_if_missing=False) as store:
+    with libconsent.open(args.db) as store:
         at = args.at or last_midnight_after_log(store)
         start = at - dt.timedelta(days=args.days)
         compliance = libconsent.Compliance(store, at=at, persist=False)

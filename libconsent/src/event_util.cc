@@ -81,6 +81,9 @@ Status ValidateEventForAppend(std::string_view stream, const Event& e) {
     return bad("stream_id", "is \"" + e.stream_id().substr(0, 80) + "\" but the event is appended to \"" +
                                 std::string(stream) + "\"");
   }
+  if (e.has_integrator_event() && e.integrator_event().type().empty()) {
+    return bad("integrator_event.type", "is required (the integrator's own event type name)");
+  }
   if (e.stream_revision() != 0) return bad("stream_revision", "is set by the store; leave it unset");
   if (e.position() != 0) return bad("position", "is set by the store; leave it unset");
   if (e.has_record_time()) return bad("record_time", "is set by the store; leave it unset");

@@ -19,7 +19,7 @@ DEMO_SEED = 7
 def demo(tmp_path_factory):
     """(store, summary, compliance) over a simulated day, shared by the session."""
     path = tmp_path_factory.mktemp("demo") / "store"
-    store = libconsent.open(path, sync=False)
+    store = libconsent.open(path, create=True, sync=False)
     summary = libconsent.simulate_day(store, seed=DEMO_SEED, calls=DEMO_CALLS, agents=DEMO_AGENTS)
     compliance = libconsent.Compliance(store, at=summary.day_end, persist=False)
     yield store, summary, compliance
@@ -29,7 +29,7 @@ def demo(tmp_path_factory):
 @pytest.fixture
 def store(tmp_path):
     """A fresh, empty store, closed after the test."""
-    s = libconsent.open(tmp_path / "store", sync=False)
+    s = libconsent.open(tmp_path / "store", create=True, sync=False)
     yield s
     s.close()
 

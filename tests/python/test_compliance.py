@@ -198,7 +198,7 @@ def test_a_past_position_recomputes_verdicts(demo):
 
 
 def test_live_compliance_follows_appends(tmp_path):
-    with libconsent.open(tmp_path / "s", sync=False) as store:
+    with libconsent.open(tmp_path / "s", create=True, sync=False) as store:
         c = libconsent.Compliance(store, persist=False)
         c.start_live()
         s = libconsent.simulate_day(store, calls=30, agents=12)
@@ -209,7 +209,7 @@ def test_live_compliance_follows_appends(tmp_path):
 
 def test_gate_decisions_from_many_threads_while_the_engine_folds_live(tmp_path):
     import threading
-    with libconsent.open(tmp_path / "s", sync=False) as store:
+    with libconsent.open(tmp_path / "s", create=True, sync=False) as store:
         first = libconsent.simulate_day(store, calls=40, agents=12)
         c = libconsent.Compliance(store, persist=False)
         c.start_live()

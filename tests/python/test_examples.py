@@ -19,7 +19,7 @@ EXAMPLES = os.path.join(ROOT, "examples", "python")
 def small_store(tmp_path_factory):
     """A closed demo store (the examples open it themselves: RocksDB allows one opener)."""
     path = tmp_path_factory.mktemp("examples") / "consent-data"
-    with libconsent.open(path, sync=False) as store:
+    with libconsent.open(path, create=True, sync=False) as store:
         libconsent.simulate_day(store, seed=3, calls=250, agents=14)
     return path
 

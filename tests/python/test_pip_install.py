@@ -7,6 +7,7 @@ scratch is the path users get without that variable (same code, minus the config
 """
 
 import os
+import re
 import subprocess
 
 
@@ -25,17 +26,28 @@ def test_pip_install_into_a_venv_then_import_and_use(tmp_path, build_dir):
                        env=env, capture_output=True, text=True, timeout=900)
     assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
     check = """
-import libconsent, os, sys, tempfile
+import libconsent, os, re, sys, tempfile
 assert libconsent.__file__.startswith(sys.prefix), libconsent.__file__
 here = os.path.dirname(libconsent.__file__)
 assert os.path.exists(os.path.join(here, "py.typed")) and os.path.exists(os.path.join(here, "_core.pyi"))
-with libconsent.open(tempfile.mkdtemp() + "/s", sync=False) as store:
+with libconsent.open(tempfile.mkdtemp() + "/s", create=True, sync=False) as store:
     s = libconsent.simulate_day(store, calls=20, agents=12)
     c = libconsent.Compliance(store, at=s.day_end, persist=False)
     assert len(c.calls.to_pandas()) == 20
+from importlib import metadata
+meta = metadata.metadata("libconsent")
+assert meta["Version"] == libconsent.__version__, (meta["Version"], libconsent.__version__)
+assert meta["License"] == "Apache-2.0", meta["License"]
+requires = [re.match(r"[A-Za-z0-9_.-]+", r).group(0) for r in meta.get_all("Requires-Dist")]
+assert {"numpy", "pandas", "protobuf"} <= set(requires), requires
 print("ok", libconsent.__version__)
 """
     r = subprocess.run([py, "-c", check], env=env, cwd=str(tmp_path), capture_output=True,
                        text=True, timeout=300)
     assert r.returncode == 0, r.stderr
-    assert r.stdout.strip() == "ok 0.1.0"
+    assert r.stdout.strip() == "ok " + cmake_project_version()
+
+
+def cmake_project_version():
+    with open(os.path.join(ROOT, "CMakeLists.txt"), encoding="utf-8") as f:
+        return re.search(r"project\(libconsent VERSION ([0-9.]+)", f.read()).group(1)

@@ -279,7 +279,7 @@ def test_a_wrong_master_key_is_refused(store, now):
 
 
 def test_a_closed_store_refuses_directory_calls(tmp_path):
-    s = libconsent.open(tmp_path / "store", sync=False)
+    s = libconsent.open(tmp_path / "store", create=True, sync=False)
     directory = libconsent.SubjectDirectory(s, libconsent.MasterKey.generate())
     s.close()
     with pytest.raises(libconsent.PreconditionError):

@@ -1,5 +1,9 @@
 """Store: open/close, append, reads (iterators in batches), verify, errors with context."""
 
+import base64
+import json
+import os
+import subprocess
 import threading
 import time
 import uuid
@@ -159,10 +163,23 @@ def test_verify_and_stats(store, now):
     assert stats.head_hash_hex == report.chain_hash_hex
 
 
+def test_open_refuses_a_path_without_a_store_and_creates_nothing(tmp_path):
+    with pytest.raises(libconsent.NotFoundError) as info:
+        libconsent.open(tmp_path / "absent")
+    assert isinstance(info.value, LookupError)
+    assert "absent" in str(info.value)
+    assert not (tmp_path / "absent").exists()
+
+
+def test_open_with_create_makes_a_store_that_a_plain_open_then_finds(tmp_path, now):
+    with libconsent.open(tmp_path / "s", create=True) as s:
+        s.append("note-1", note("a", now))
+    with libconsent.open(tmp_path / "s") as again:
+        assert again.head_position == 1
+
+
 def test_open_errors(tmp_path):
-    with pytest.raises(libconsent.NotFoundError):
-        libconsent.open(tmp_path / "absent", create_if_missing=False)
-    s = libconsent.open(tmp_path / "s")
+    s = libconsent.open(tmp_path / "s", create=True)
     try:
         with pytest.raises(libconsent.StorageError) as info:
             libconsent.open(tmp_path / "s")  # locked by the open handle
@@ -174,7 +191,7 @@ def test_open_errors(tmp_path):
 
 
 def test_a_closed_store_refuses_use_and_can_be_reopened(tmp_path, now):
-    s = libconsent.open(tmp_path / "s")
+    s = libconsent.open(tmp_path / "s", create=True)
     s.append("note-1", note("a", now))
     ledger = libconsent.Ledger(s)
     s.close()
@@ -187,3 +204,99 @@ def test_a_closed_store_refuses_use_and_can_be_reopened(tmp_path, now):
         ledger.start_call(call_id="c-1", occur_time=now)
     with libconsent.open(tmp_path / "s") as again:
         assert again.head_position == 1
+
+
+def test_append_multi_writes_every_stream_in_one_write(store, now):
+    store.append("order-1", note("placed", now))
+    r = store.append_multi([
+        libconsent.StreamAppend("order-1", [note("paid", now)], expected_revision=0),
+        ("stock-9", [note("reserved", now), note("picked", now)], libconsent.NO_STREAM),
+    ])
+    assert [(a.stream, a.first_position, a.last_position, a.next_expected_revision)
+            for a in r.streams] == [("order-1", 2, 2, 1), ("stock-9", 3, 4, 1)]
+    assert (r.first_position, r.last_position, r.deduplicated) == (2, 4, False)
+    assert [e.annotation_added.text for e in store.read_stream("stock-9")] == ["reserved", "picked"]
+
+
+def test_append_multi_writes_nothing_when_one_stream_is_not_at_its_expected_revision(store, now):
+    store.append("order-1", note("placed", now))
+    with pytest.raises(libconsent.ConcurrencyError) as info:
+        store.append_multi([("stock-9", [note("reserved", now)], libconsent.NO_STREAM),
+                            ("order-1", [note("paid", now)], libconsent.NO_STREAM)])
+    assert (info.value.stream, info.value.expected, info.value.actual) == \
+        ("order-1", libconsent.NO_STREAM, 0)
+    assert store.head_position == 1
+    assert store.stream_revision("stock-9") == libconsent.NO_STREAM
+
+
+def test_append_multi_refuses_a_stream_named_twice(store, now):
+    with pytest.raises(libconsent.InvalidEventError) as info:
+        store.append_multi([("order-1", [note("a", now)]), ("order-1", [note("b", now)])])
+    assert "order-1" in str(info.value)
+    assert store.head_position == 0
+
+
+def test_a_retried_append_multi_is_deduplicated(store, now):
+    batch = [("order-1", [note("a", now)]), ("stock-9", [note("b", now)])]
+    first = store.append_multi(batch)
+    again = store.append_multi(batch)
+    assert again.deduplicated and (again.first_position, again.last_position) == \
+        (first.first_position, first.last_position)
+    assert store.head_position == 2
+
+
+def integrator_event(type_name, data, when, content_type="application/json"):
+    e = v1.Event(event_id=libconsent.new_event_id())
+    e.occur_time.FromDatetime(when)
+    e.integrator_event.type = type_name
+    e.integrator_event.content_type = content_type
+    e.integrator_event.data = data
+    return e
+
+
+def test_integrator_events_are_stored_chained_and_filtered_by_their_own_type(store, now):
+    store.append("order-1", [integrator_event("order.Placed", b'{"total": 12}', now),
+                             integrator_event("order.Paid", b'{}', now)])
+    store.append("note-1", note("not an integrator event", now))
+    placed = list(store.read_all(integrator_types=["order.Placed"]))
+    assert [(e.position, e.integrator_event.data) for e in placed] == [(1, b'{"total": 12}')]
+    assert [e.position for e in store.read_all(types=["IntegratorEvent"])] == [1, 2]
+    assert [e.position for e in store.read_all(integrator_types=["order.Placed", "order.Paid"])] \
+        == [1, 2]
+    assert libconsent.event_to_dict(placed[0])["integrator_event"]["type"] == "order.Placed"
+    assert store.verify().events_checked == 3
+
+
+def test_a_subscription_filters_on_the_integrator_type(store, now):
+    store.append("order-1", [integrator_event("order.Placed", b"1", now), note("n", now),
+                             integrator_event("order.Paid", b"2", now)])
+    with store.subscribe(integrator_types=["order.Paid"]) as sub:
+        got = [e.integrator_event.data for e in sub.events(idle_timeout=0.5)]
+    assert got == [b"2"]
+
+
+def test_an_integrator_event_without_a_type_is_refused_and_nothing_is_written(store, now):
+    with pytest.raises(libconsent.InvalidEventError) as info:
+        store.append("order-1", integrator_event("", b"{}", now))
+    assert info.value.field == "integrator_event.type"
+    assert store.head_position == 0
+
+
+def test_the_rules_ignore_integrator_events(store, now):
+    store.append("call-c-1", integrator_event("crm.TicketOpened", b"{}", now))
+    compliance = libconsent.Compliance(store)
+    compliance.catch_up()
+    assert len(compliance.calls.to_pandas()) == 0
+    assert len(compliance.violations.to_pandas()) == 0
+
+
+def test_consentctl_exports_an_integrator_event_in_the_json_mapping(tmp_path, now, build_dir):
+    with libconsent.open(tmp_path / "s", create=True, sync=False) as s:
+        s.append("order-1", integrator_event("order.Placed", b'{"total": 12}', now))
+    consentctl = os.path.join(build_dir, "tools", "consentctl", "consentctl")
+    out = subprocess.run([consentctl, "--db", str(tmp_path / "s"), "export"], check=True,
+                         capture_output=True, text=True, timeout=300).stdout
+    exported = json.loads(out.splitlines()[0])["integratorEvent"]
+    assert exported["type"] == "order.Placed"
+    assert exported["contentType"] == "application/json"
+    assert base64.b64decode(exported["data"]) == b'{"total": 12}'

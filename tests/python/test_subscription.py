@@ -83,7 +83,7 @@ def test_bad_subscription_arguments(store):
 
 def test_every_event_is_seen_exactly_once_across_a_restart(tmp_path, now):
     path = tmp_path / "s"
-    store = libconsent.open(path, sync=False)
+    store = libconsent.open(path, create=True, sync=False)
     notes(store, 40, now)
     seen = []
     saved = 0
@@ -107,7 +107,7 @@ def test_every_event_is_seen_exactly_once_across_a_restart(tmp_path, now):
 
 
 def test_closing_the_store_stops_its_subscriptions(tmp_path, now):
-    store = libconsent.open(tmp_path / "s", sync=False)
+    store = libconsent.open(tmp_path / "s", create=True, sync=False)
     notes(store, 3, now)
     seen = []
     sub = store.subscribe(lambda e: seen.append(e.position))
@@ -169,7 +169,7 @@ def test_a_callback_may_read_the_store(store, now):
 
 
 def test_closing_a_store_stops_a_live_compliance_engine(tmp_path, now):
-    store = libconsent.open(tmp_path / "s", sync=False)
+    store = libconsent.open(tmp_path / "s", create=True, sync=False)
     c = libconsent.Compliance(store, persist=False)
     c.start_live()
     s = libconsent.simulate_day(store, calls=20, agents=12)

@@ -55,11 +55,12 @@ from libconsent.errors import (AlreadyExistsError, CancelledError, ConcurrencyEr
                                StorageError, UnauthenticatedError, UnimplementedError,
                                UnknownError)
 from libconsent.ledger import FACTS, Ledger, Recorded
-from libconsent.store import (ANY_REVISION, NO_STREAM, STREAM_EXISTS, AppendResult, Store,
-                              StoreStats, Subscription, VerifyReport)
+from libconsent.store import (ANY_REVISION, NO_STREAM, STREAM_EXISTS, AppendResult,
+                              MultiAppendResult, Store, StoreStats, StreamAppend, Subscription,
+                              VerifyReport)
 from libconsent.store import BackupInfo, restore, verify_backup
 
-__version__ = "0.1.0"
+from libconsent._version import __version__  # generated from CMakeLists.txt
 
 #: The registration the simulator records its calls under.
 SIMULATED_REGISTRATION_ID: str = _core.SIMULATED_REGISTRATION_ID
@@ -67,7 +68,7 @@ SIMULATED_REGISTRATION_ID: str = _core.SIMULATED_REGISTRATION_ID
 __all__ = [
     "open", "Store", "Subscription", "Ledger", "Recorded", "Compliance", "Report",
     "simulate_day", "SimulationSummary", "event_to_dict", "payload_type", "new_event_id",
-    "v1", "errors", "AppendResult", "VerifyReport", "StoreStats", "RuleVerdict",
+    "v1", "errors", "AppendResult", "MultiAppendResult", "StreamAppend", "VerifyReport", "StoreStats", "RuleVerdict",
     "GateDecision", "StopOrder", "CallVerdicts", "ObjectionSummary", "AgentSummary", "RecordingUse",
     "Retention", "RetentionPlan", "PurgeItem", "RecordVerdicts", "MasterKey", "SubjectDirectory",
     "rule_catalogue", "FACTS", "TABLES", "VERDICTS", "PURGE_STATES", "RECORD_KINDS", "ANY_REVISION", "NO_STREAM",
@@ -80,9 +81,13 @@ __all__ = [
 ]
 
 
-def open(path: Union[str, "os.PathLike[str]"], **options: object) -> Store:  # noqa: A001
-    """Opens (or creates) the store at ``path``: :meth:`Store.open`."""
-    return Store.open(path, **options)  # type: ignore[arg-type]
+def open(path: Union[str, "os.PathLike[str]"], *, create: bool = False,  # noqa: A001
+         error_if_exists: bool = False, sync: bool = True,
+         block_cache_bytes: Optional[int] = None) -> Store:
+    """Opens the store at ``path`` (:meth:`Store.open`); ``create=True`` creates it when
+    there is none. Raises NotFoundError when there is no store and ``create`` is false."""
+    return Store.open(path, create=create, error_if_exists=error_if_exists, sync=sync,
+                      block_cache_bytes=block_cache_bytes)
 
 
 def new_event_id() -> bytes:

@@ -267,8 +267,9 @@ class Retention:
         ``horizon`` (a whole number of hours) before their deadline; later ones are listed only
         with ``include_scheduled``, completed ones only with ``include_done``. Raises
         InvalidEventError for a negative or fractional horizon."""
-        options = dict(horizon_hours=_horizon_hours(horizon),
-                       include_scheduled=include_scheduled, include_done=include_done)
+        options: Dict[str, Any] = dict(horizon_hours=_horizon_hours(horizon),
+                                       include_scheduled=include_scheduled,
+                                       include_done=include_done)
         d = self._compliance._core.retention_plan(at, **options)
         return RetentionPlan(at=d["at"], position=d["position"],
                              items=[PurgeItem(**i) for i in d["items"]], holds=d["holds"],
@@ -390,8 +391,10 @@ class Gate:
             from libconsent.errors import InvalidEventError
             raise InvalidEventError("on_must_stop: the listener is not callable", field="callback")
 
+        listener = callback
+
         def deliver(d: Dict[str, Any]) -> None:
-            callback(StopOrder(**d))
+            listener(StopOrder(**d))
         self._compliance._core.on_must_stop(deliver)
 
 

@@ -162,7 +162,7 @@ def _timestamp(method: str, name: str, value: Any) -> Timestamp:
     return ts
 
 
-def _convert(method: str, cls: type, fields: Mapping[str, Any]) -> Dict[str, Any]:
+def _convert(method: str, cls: Any, fields: Mapping[str, Any]) -> Dict[str, Any]:
     out: Dict[str, Any] = {}
     by_name = cls.DESCRIPTOR.fields_by_name
     for name, value in fields.items():

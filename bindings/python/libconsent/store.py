@@ -14,7 +14,7 @@ import os
 import threading
 import weakref
 from dataclasses import dataclass
-from typing import Any, Callable, Iterable, Iterator, Optional, Sequence, Union
+from typing import Any, Callable, Iterable, Iterator, Optional, Sequence, Tuple, Union
 
 from libconsent import _core
 from libconsent._events import decode, event_to_dict
@@ -22,8 +22,8 @@ from libconsent._pb.consent.v1.event_pb2 import Event
 from libconsent.errors import (COUNT_RANGE, POSITION_RANGE, REVISION_RANGE, check_int,
                                check_messages, check_optional_int, check_str)
 
-__all__ = ["Store", "Subscription", "AppendResult", "VerifyReport", "StoreStats",
-           "BackupInfo", "restore", "verify_backup",
+__all__ = ["Store", "Subscription", "AppendResult", "MultiAppendResult", "StreamAppend",
+           "VerifyReport", "StoreStats", "BackupInfo", "restore", "verify_backup",
            "ANY_REVISION", "NO_STREAM", "STREAM_EXISTS"]
 
 #: Expected-revision codes (append unconditionally / stream must not exist / must exist).
@@ -43,6 +43,25 @@ class AppendResult:
     first_position: int
     last_position: int
     deduplicated: bool
+
+
+@dataclass(frozen=True)
+class MultiAppendResult:
+    """Where an :meth:`Store.append_multi` landed: one :class:`AppendResult` per stream, in
+    the order of the request, and the positions the whole write spans."""
+    streams: Tuple[AppendResult, ...]
+    first_position: int
+    last_position: int
+    deduplicated: bool
+
+
+@dataclass(frozen=True)
+class StreamAppend:
+    """The events to append to one stream in :meth:`Store.append_multi`, with the revision
+    the stream is expected at (default: any)."""
+    stream: str
+    events: Sequence[Event]
+    expected_revision: int = ANY_REVISION
 
 
 @dataclass(frozen=True)
@@ -117,13 +136,14 @@ class Store:
 
     # ---- lifecycle ---------------------------------------------------------------------------
     @classmethod
-    def open(cls, path: Union[str, "os.PathLike[str]"], *, create_if_missing: bool = True,
+    def open(cls, path: Union[str, "os.PathLike[str]"], *, create: bool = False,
              error_if_exists: bool = False, sync: bool = True,
              block_cache_bytes: Optional[int] = None, read_only: bool = False) -> "Store":
-        """Opens (or creates) the store at ``path``.
+        """Opens the store at ``path``; with ``create=True``, creates it when there is none.
 
         Args:
-            create_if_missing: create the store when ``path`` holds none (default True).
+            create: create the store when ``path`` holds none (default False: a mistyped path
+                is an error, not a new empty store, as with ``consentctl``).
             error_if_exists: fail with AlreadyExistsError when it exists (default False).
             sync: sync every append to disk before acknowledging it (default True; per-append
                 override with ``append(..., sync=...)``).
@@ -133,12 +153,13 @@ class Store:
                 opened read-only anyway).
 
         Raises:
-            NotFoundError: no store and ``create_if_missing`` is false.
+            NotFoundError: no store at ``path`` and ``create`` is false.
             AlreadyExistsError: ``error_if_exists`` and a store is there.
             PreconditionError: another format version, or not a libconsent store.
             StorageError: I/O error, or the store is open in another process.
         """
-        core = _core.Store.open(check_str("Store.open", "path", os.fspath(path)), create_if_missing=create_if_missing,
+        core = _core.Store.open(check_str("Store.open", "path", os.fspath(path)),
+                                create_if_missing=create,
                                 error_if_exists=error_if_exists, sync=sync,
                                 block_cache_bytes=block_cache_bytes, read_only=read_only)
         store = cls(core)
@@ -194,8 +215,35 @@ class Store:
         check_str(op, "stream", stream)
         events = check_messages(op, "events", events, Event)
         expected_revision = check_int(op, "expected_revision", expected_revision, REVISION_RANGE)
-        data = [e.SerializeToString() for e in events]
-        return AppendResult(**self._core.append(stream, expected_revision, data, sync))
+        return AppendResult(**self._core.append(stream, expected_revision, _serialize(events),
+                                                sync))
+
+    def append_multi(self, appends: Iterable[Union[StreamAppend, Tuple[Any, ...]]], *,
+                     sync: Optional[bool] = None) -> MultiAppendResult:
+        """Appends to several streams in one write: all or nothing (``EventStore::AppendMulti``).
+
+        ``appends`` holds :class:`StreamAppend` objects or ``(stream, events)`` /
+        ``(stream, events, expected_revision)`` tuples; each stream appears once. The events
+        of the first stream get the first positions, and so on in order.
+
+        Raises:
+            InvalidEventError: no streams, a stream named twice, a malformed stream name or
+                event (``.stream`` names the stream, ``.index`` the event).
+            ConcurrencyError: a stream is not at its expected revision (``.stream``,
+                ``.expected``, ``.actual``); nothing is written.
+            AlreadyExistsError: an event id reused for other content.
+            StorageError: I/O.
+        """
+        request = []
+        for item in appends:
+            a = item if isinstance(item, StreamAppend) else StreamAppend(*item)
+            events = check_messages("Store.append_multi", "events", a.events, Event)
+            request.append((a.stream, a.expected_revision, _serialize(events)))
+        r = self._core.append_multi(request, sync)
+        return MultiAppendResult(streams=tuple(AppendResult(**x) for x in r["streams"]),
+                                 first_position=r["first_position"],
+                                 last_position=r["last_position"],
+                                 deduplicated=r["deduplicated"])
 
     # ---- reads -----------------------------------------------------------------------------------
     def read_stream(self, stream: str, *, from_revision: Optional[int] = None,
@@ -253,8 +301,9 @@ class Store:
 
     def read_all(self, *, from_position: Optional[int] = None, to_position: Optional[int] = None,
                  backward: bool = False, categories: Iterable[str] = (),
-                 types: Iterable[str] = (), max_count: Optional[int] = None,
-                 batch_size: int = _DEFAULT_BATCH, as_dict: bool = False) -> Iterator[Any]:
+                 types: Iterable[str] = (), integrator_types: Iterable[str] = (),
+                 max_count: Optional[int] = None, batch_size: int = _DEFAULT_BATCH,
+                 as_dict: bool = False) -> Iterator[Any]:
         """Iterates over the whole log in position order (or backwards), filtered.
 
         Args:
@@ -263,6 +312,8 @@ class Store:
                 (default: the head when the iteration starts, so a read never chases appends).
             categories: stream categories to keep ("call" for "call-42"); empty keeps all.
             types: payload names to keep, message ("CallStarted") or field ("call_started").
+            integrator_types: ``IntegratorEvent.type`` names to keep ("order.Placed"); when
+                given, only integrator events of these types are yielded.
             max_count: stop after this many events.
             batch_size: events per C++ read (the GIL is released during each).
             as_dict: yield :func:`~libconsent.event_to_dict` dicts instead of messages.
@@ -283,29 +334,32 @@ class Store:
         left = _check_count(max_count)
         cats = [check_str(op, "categories[]", c) for c in _strings(op, "categories", categories)]
         tys = [check_str(op, "types[]", t) for t in _strings(op, "types", types)]
+        itys = [check_str(op, "integrator_types[]", t)
+                for t in _strings(op, "integrator_types", integrator_types)]
+        filt = (cats, tys, itys)
         head = self._core.head_position()
         if backward:
-            pos = head if from_position in (None, 0) else from_position
+            pos = from_position or head
             stop = to_position or 0
         else:
             pos = 1 if from_position is None else from_position
-            stop = head if to_position in (None, 0) else to_position
+            stop = to_position or head
         n = batch_size if left is None else min(batch_size, left)
         if not backward and (pos > stop or head == 0):
             # Nothing to read; still validate the filter as a read would.
-            self._core.read_all_batch(1, 1, 0, False, cats, tys)
+            self._core.read_all_batch(1, 1, 0, False, *filt)
             return iter(())
-        first = self._core.read_all_batch(pos, stop, n, backward, cats, tys) if n else []
-        it = self._all_batches(pos, stop, backward, cats, tys, left, batch_size, first)
+        first = self._core.read_all_batch(pos, stop, n, backward, *filt) if n else []
+        it = self._all_batches(pos, stop, backward, filt, left, batch_size, first)
         return map(event_to_dict, it) if as_dict else it
 
-    def _all_batches(self, pos, stop, backward, cats, tys, left, batch_size, batch):
+    def _all_batches(self, pos, stop, backward, filt, left, batch_size, batch):
         while True:
             n = batch_size if left is None else min(batch_size, left)
             if batch is None:
                 if n == 0:
                     return
-                batch = self._core.read_all_batch(pos, stop, n, backward, cats, tys)
+                batch = self._core.read_all_batch(pos, stop, n, backward, *filt)
             for data in batch:
                 yield decode(data)
             if left is not None:
@@ -383,8 +437,8 @@ class Store:
     # ---- subscriptions -------------------------------------------------------------------------
     def subscribe(self, callback: Optional[Callable[[Event], object]] = None, *,
                   from_position: int = 1, categories: Iterable[str] = (),
-                  types: Iterable[str] = (), batch_size: int = 512,
-                  queue_size: int = 4096) -> "Subscription":
+                  types: Iterable[str] = (), integrator_types: Iterable[str] = (),
+                  batch_size: int = 512, queue_size: int = 4096) -> "Subscription":
         """Delivers every event from ``from_position``, then new ones as they are committed,
         none missed or repeated across the switch to live delivery.
 
@@ -397,6 +451,8 @@ class Store:
         :meth:`Subscription.events` with an idle timeout); up to ``queue_size`` events are
         buffered, then the C++ thread waits for the consumer.
 
+        ``categories``, ``types`` and ``integrator_types`` filter as in :meth:`read_all`.
+
         To resume after a restart, save the last ``event.position`` handled and subscribe from
         ``position + 1``: each event is then seen exactly once.
 
@@ -408,7 +464,7 @@ class Store:
                 callable.
         """
         core = self._core.subscribe(from_position, list(categories), list(types), batch_size,
-                                    callback, decode, queue_size)
+                                    callback, decode, queue_size, list(integrator_types))
         sub = Subscription(core, self)
         _live_subscriptions.add(sub)
         return sub
@@ -496,6 +552,12 @@ def _strings(op: str, name: str, values: Iterable[str]) -> list:
     if isinstance(values, (str, bytes)):
         raise TypeError(f"{op}: {name} must be a list of str, got {type(values).__name__}")
     return list(values)
+
+
+def _serialize(events: Union[Event, Sequence[Event]]) -> list:
+    if isinstance(events, Event):
+        return [events.SerializeToString()]
+    return [e.SerializeToString() for e in events]
 
 
 def _check_batch(batch_size: int) -> None:

@@ -45,7 +45,7 @@ def arrays(columns: Sequence[Column]) -> Dict[str, np.ndarray]:
     out: Dict[str, np.ndarray] = {}
     for name, kind, values, categories in columns:
         if kind == "category":
-            cats = np.append(np.asarray(categories, dtype=object), None)
+            cats = np.append(np.asarray(categories, dtype=object), np.array([None], dtype=object))
             out[name] = cats[values]  # code -1 picks the trailing None
         else:
             out[name] = values

@@ -26,5 +26,3 @@ from libconsent._pb.consent.v1.recording_pb2 import *  # noqa: F401,F403
 from libconsent._pb.consent.v1.retention_pb2 import *  # noqa: F401,F403
 from libconsent._pb.consent.v1.use_pb2 import *  # noqa: F401,F403
 from libconsent._pb.consent.v1.event_pb2 import *  # noqa: F401,F403
-
-Event = event_pb2.Event

@@ -34,10 +34,12 @@ std::vector<std::string> Serialize(const std::vector<Event>& events) {
   return out;
 }
 
-EventFilter MakeFilter(std::vector<std::string> categories, std::vector<std::string> types) {
+EventFilter MakeFilter(std::vector<std::string> categories, std::vector<std::string> types,
+                       std::vector<std::string> integrator_types) {
   EventFilter f;
   f.categories = std::move(categories);
   f.types = std::move(types);
+  f.integrator_types = std::move(integrator_types);
   return f;
 }
 
@@ -59,6 +61,34 @@ py::dict RunBackupOp(Fn&& fn) {
     info = Unwrap(fn());
   }
   return BackupInfoDict(info);
+}
+
+// Parses serialized consent.v1.Events straight from the bytes objects' buffers (no copy).
+// REQUIRES: GIL held.
+std::vector<Event> ParseEvents(const std::string& stream, const py::list& events) {
+  std::vector<Event> parsed(events.size());
+  for (size_t i = 0; i < parsed.size(); ++i) {
+    PyObject* item = PyList_GetItem(events.ptr(), static_cast<Py_ssize_t>(i));  // borrowed
+    char* data = nullptr;
+    Py_ssize_t size = 0;
+    if (item == nullptr || PyBytes_AsStringAndSize(item, &data, &size) != 0 ||
+        !parsed[i].ParseFromArray(data, static_cast<int>(size))) {
+      PyErr_Clear();
+      ErrorContext ctx;
+      ctx.index = i;
+      ctx.stream = stream;
+      Throw(InvalidArgumentError("Append(stream \"" + stream + "\"): event " + std::to_string(i) +
+                                     " is not a serialized consent.v1.Event",
+                                 std::move(ctx)));
+    }
+  }
+  return parsed;
+}
+
+AppendOptions SyncOption(std::optional<bool> sync) {
+  AppendOptions o;
+  o.sync = sync;
+  return o;
 }
 
 py::dict AppendResultDict(const AppendResult& r) {
@@ -352,32 +382,48 @@ void RegisterStore(py::module_& m) {
       .def(
           "append",
           [](PyStore& s, const std::string& stream, int64_t expected_revision,
-             const std::vector<std::string>& events, std::optional<bool> sync) {
-            std::vector<Event> parsed(events.size());
-            for (size_t i = 0; i < events.size(); ++i) {
-              if (!parsed[i].ParseFromString(events[i])) {
-                ErrorContext ctx;
-                ctx.index = i;
-                ctx.stream = stream;
-                Throw(InvalidArgumentError("Append(stream \"" + stream + "\"): event " +
-                                               std::to_string(i) + " is not a consent.v1.Event",
-                                           std::move(ctx)));
-              }
-            }
-            AppendOptions o;
-            o.sync = sync;
+             const py::list& events, std::optional<bool> sync) {
+            std::vector<Event> parsed = ParseEvents(stream, events);
             AppendResult r;
             {
               py::gil_scoped_release release;
               auto use = s.handle()->Acquire("Append");
-              r = Unwrap(use->Append(stream, expected_revision, std::move(parsed), o));
+              r = Unwrap(use->Append(stream, expected_revision, std::move(parsed), SyncOption(sync)));
             }
             return AppendResultDict(r);
           },
           py::arg("stream"), py::arg("expected_revision"), py::arg("events"),
           py::arg("sync") = py::none(),
-           "Appends serialized events to `stream` at `expected_revision`; returns the "
-           "AppendResult as a dict.")
+           "Appends serialized events (a list of bytes) to `stream` at `expected_revision`; "
+           "returns the AppendResult as a dict.")
+      .def(
+          "append_multi",
+          [](PyStore& s, const py::list& appends, std::optional<bool> sync) {
+            std::vector<StreamAppend> batch;
+            batch.reserve(appends.size());
+            for (const py::handle item : appends) {
+              auto [stream, expected, events] = item.cast<std::tuple<std::string, int64_t, py::list>>();
+              batch.push_back(StreamAppend{stream, expected, ParseEvents(stream, events)});
+            }
+            MultiAppendResult r;
+            {
+              py::gil_scoped_release release;
+              auto use = s.handle()->Acquire("AppendMulti");
+              r = Unwrap(use->AppendMulti(std::move(batch), SyncOption(sync)));
+            }
+            py::list streams;
+            for (const AppendResult& a : r.streams) streams.append(AppendResultDict(a));
+            py::dict d;
+            d["streams"] = streams;
+            d["first_position"] = r.first_position;
+            d["last_position"] = r.last_position;
+            d["deduplicated"] = r.deduplicated;
+            return d;
+          },
+          py::arg("appends"), py::arg("sync") = py::none(),
+           "Appends to several streams in one write, all or nothing: `appends` is a list of "
+           "(stream, expected_revision, [serialized events]); returns the MultiAppendResult as "
+           "a dict.")
       .def(
           "read_stream_batch",
           [](PyStore& s, const std::string& stream, int64_t from_revision, size_t max_count,
@@ -400,7 +446,8 @@ void RegisterStore(py::module_& m) {
       .def(
           "read_all_batch",
           [](PyStore& s, uint64_t from_position, uint64_t to_position, size_t max_count,
-             bool backward, std::vector<std::string> categories, std::vector<std::string> types) {
+             bool backward, std::vector<std::string> categories, std::vector<std::string> types,
+             std::vector<std::string> integrator_types) {
             std::vector<std::string> out;
             {
               py::gil_scoped_release release;
@@ -409,7 +456,7 @@ void RegisterStore(py::module_& m) {
               o.from_position = from_position;
               o.to_position = to_position;
               o.max_count = max_count;
-              o.filter = MakeFilter(std::move(categories), std::move(types));
+              o.filter = MakeFilter(std::move(categories), std::move(types), std::move(integrator_types));
               auto use = s.handle()->Acquire("ReadAll");
               Check(use->ScanAll(o, [&](const Event& e) {
                 out.push_back(e.SerializeAsString());
@@ -421,6 +468,7 @@ void RegisterStore(py::module_& m) {
           py::arg("from_position"), py::arg("to_position"), py::arg("max_count"),
           py::arg("backward") = false, py::arg("categories") = std::vector<std::string>{},
           py::arg("types") = std::vector<std::string>{},
+          py::arg("integrator_types") = std::vector<std::string>{},
            "Up to `max_count` serialized events of the log in [from_position, to_position], "
            "filtered (GIL released).")
       .def(
@@ -502,7 +550,7 @@ void RegisterStore(py::module_& m) {
           "subscribe",
           [](PyStore& s, uint64_t from_position, std::vector<std::string> categories,
              std::vector<std::string> types, size_t batch_size, py::object callback,
-             py::object decode, size_t queue_size) {
+             py::object decode, size_t queue_size, std::vector<std::string> integrator_types) {
             if (from_position == 0) ThrowInvalid("Subscribe: from_position must be >= 1", "from_position");
             if (queue_size == 0) ThrowInvalid("Subscribe: queue_size must be >= 1", "queue_size");
             if (!callback.is_none() && !PyCallable_Check(callback.ptr())) {
@@ -513,7 +561,7 @@ void RegisterStore(py::module_& m) {
                 &PySubscription::Delete);
             SubscribeOptions o;
             o.from_position = from_position;
-            o.filter = MakeFilter(std::move(categories), std::move(types));
+            o.filter = MakeFilter(std::move(categories), std::move(types), std::move(integrator_types));
             o.batch_size = batch_size;
             {
               py::gil_scoped_release release;
@@ -524,7 +572,7 @@ void RegisterStore(py::module_& m) {
           },
           py::arg("from_position"), py::arg("categories"), py::arg("types"),
           py::arg("batch_size"), py::arg("callback"), py::arg("decode"),
-          py::arg("queue_size") = 4096,
+          py::arg("queue_size") = 4096, py::arg("integrator_types") = std::vector<std::string>{},
            "Starts a catch-up subscription delivering to `callback` (or to a queue when None); "
            "events are decoded with `decode`.");
 

@@ -157,6 +157,9 @@ struct EventFilter {
   std::vector<std::string> categories;
   // Payload message names ("AnnotationAdded") or field names ("annotation_added").
   std::vector<std::string> types;
+  // IntegratorEvent type names ("order.Placed"): when not empty, only IntegratorEvents whose
+  // `type` is listed pass (every other payload is filtered out). Matched exactly.
+  std::vector<std::string> integrator_types;
 };
 
 struct ReadAllOptions {

@@ -242,6 +242,7 @@ class StreamPrefix final : public rocksdb::SliceTransform {
 struct CompiledFilter {
   std::vector<std::string> categories;
   std::vector<int> payload_fields;
+  std::vector<std::string> integrator_types;
   bool Matches(const Event& e) const {
     if (!payload_fields.empty() &&
         std::find(payload_fields.begin(), payload_fields.end(), static_cast<int>(e.payload_case())) ==
@@ -252,14 +253,22 @@ struct CompiledFilter {
       const std::string_view cat = StreamCategory(e.stream_id());
       if (std::find(categories.begin(), categories.end(), cat) == categories.end()) return false;
     }
+    if (!integrator_types.empty()) {
+      if (!e.has_integrator_event()) return false;
+      const std::string& type = e.integrator_event().type();
+      if (std::find(integrator_types.begin(), integrator_types.end(), type) == integrator_types.end()) {
+        return false;
+      }
+    }
     return true;
   }
-  bool empty() const { return categories.empty() && payload_fields.empty(); }
+  bool empty() const { return categories.empty() && payload_fields.empty() && integrator_types.empty(); }
 };
 
 StatusOr<CompiledFilter> CompileFilter(const EventFilter& f, std::string_view op) {
   CompiledFilter out;
   out.categories = f.categories;
+  out.integrator_types = f.integrator_types;
   const auto* oneof = Event::descriptor()->FindOneofByName("payload");
   for (const std::string& name : f.types) {
     int number = 0;
