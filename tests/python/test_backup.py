@@ -19,7 +19,7 @@ def note(text):
 
 
 def test_a_backup_taken_during_appends_verifies_and_restores(tmp_path):
-    store = libconsent.Store.open(tmp_path / "live", sync=False)
+    store = libconsent.Store.open(tmp_path / "live", create=True, sync=False)
     store.append("note-0", [note(f"n{i}") for i in range(5)])
     stop = threading.Event()
 
@@ -51,7 +51,7 @@ def test_a_backup_taken_during_appends_verifies_and_restores(tmp_path):
 
 
 def test_restore_refuses_a_destination_that_holds_a_store(tmp_path):
-    store = libconsent.Store.open(tmp_path / "live", sync=False)
+    store = libconsent.Store.open(tmp_path / "live", create=True, sync=False)
     store.append("note-1", [note("a")])
     store.backup(tmp_path / "backup")
     store.close()
@@ -65,7 +65,7 @@ def test_verify_backup_of_an_empty_directory_raises_not_found(tmp_path):
 
 
 def test_a_read_only_store_reads_and_refuses_appends(tmp_path):
-    store = libconsent.Store.open(tmp_path / "live", sync=False)
+    store = libconsent.Store.open(tmp_path / "live", create=True, sync=False)
     store.append("note-1", [note("a")])
     store.close()
     ro = libconsent.Store.open(tmp_path / "live", read_only=True)

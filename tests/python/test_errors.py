@@ -149,7 +149,7 @@ BAD_ARGUMENTS = [
                          ids=[c[0] for c in BAD_ARGUMENTS])
 def test_a_bad_argument_raises_the_documented_builtin_and_writes_nothing(tmp_path, now, call,
                                                                          exception, words):
-    store = libconsent.Store.open(str(tmp_path / "store"), sync=False)
+    store = libconsent.Store.open(str(tmp_path / "store"), create=True, sync=False)
     try:
         store.append("note-0", [_note(now)])
         with pytest.raises(exception) as info:

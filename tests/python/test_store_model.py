@@ -30,7 +30,7 @@ class StoreMachine(RuleBasedStateMachine):
     def __init__(self):
         super().__init__()
         self.dir = Path(tempfile.mkdtemp(prefix="consent-model-"))
-        self.store = libconsent.Store.open(str(self.dir / "store"), sync=False)
+        self.store = libconsent.Store.open(str(self.dir / "store"), create=True, sync=False)
         self.log = []        # model: (stream, event_id, text) by position - 1
         self.appends = []    # (stream, events, AppendResult) of every successful append
         self.subs = []       # (Subscription, list of delivered events)
