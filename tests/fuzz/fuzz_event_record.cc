@@ -13,6 +13,8 @@
 #include <memory>
 #include <string>
 
+#include <google/protobuf/stubs/logging.h>
+
 #include "consent/compliance.h"
 #include "consent/event_store.h"
 #include "consent/ledger.h"
@@ -69,6 +71,12 @@ World& GetWorld() {
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  // Mutated strings are mostly invalid UTF-8, which protobuf logs on every refused parse.
+  static const bool quiet = [] {
+    google::protobuf::SetLogHandler(nullptr);
+    return true;
+  }();
+  (void)quiet;
   consent::Event event;
   if (!event.ParseFromArray(data, static_cast<int>(size))) return 0;
   World& w = GetWorld();
