@@ -462,16 +462,7 @@ class Importer {
 
 }  // namespace
 
-int RunImport(const Context& ctx, std::span<const std::string> args) {
-  ParsedArgs parsed;
-  if (auto err = ParseArgs(args, {}, &parsed)) {
-    return UsageError(ctx, *err);
-  }
-  if (parsed.positionals.size() != 1) {
-    return UsageError(ctx, parsed.positionals.empty() ? "no input file given (use - for stdin)"
-                                                      : "give exactly one input file");
-  }
-  const std::string& path = parsed.positionals.front();
+int RunImport(const Context& ctx, const std::string& path) {
 
   FilePtr input;
   std::string display_name = path;
@@ -493,6 +484,18 @@ int RunImport(const Context& ctx, std::span<const std::string> args) {
   }
   Importer importer(ctx, display_name, input.get(), std::move(store));
   return importer.Run();
+}
+
+void AddImportCommand(CLI::App& app, Context& ctx) {
+  auto path = std::make_shared<std::string>();
+  CLI::App* cmd = AddCommand(app, "import",
+                             "append events from JSON Lines (whole file validated first; safe to re-run)");
+  cmd->alias("append");
+  cmd->add_option("FILE", *path, "JSON Lines, one consent.v1.Event per line naming its streamId; - for stdin")
+      ->required();
+  cmd->footer("Creates the store when missing. Nothing is appended unless every line is valid; events "
+              "already stored (same id, same content) are skipped, so an interrupted import can be re-run.");
+  SetRun(cmd, ctx, [path](const Context& c) { return RunImport(c, *path); });
 }
 
 }  // namespace consent::cli

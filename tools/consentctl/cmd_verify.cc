@@ -5,7 +5,7 @@
 // somewhere else to detect a rewrite of the whole chain.
 
 #include <cstdio>
-#include <span>
+#include <memory>
 #include <string>
 
 #include "cli.h"
@@ -14,23 +14,14 @@
 namespace consent::cli {
 namespace {
 
-constexpr OptionSpec kVerifyOptions[] = {
-    {.name = "--from"},
-    {.name = "--to"},
-};
-
-}  // namespace
-
-int RunVerify(const Context& ctx, std::span<const std::string> args) {
-  ParsedArgs parsed;
-  if (auto err = ParseArgs(args, kVerifyOptions, &parsed)) return UsageError(ctx, *err);
-  if (!parsed.positionals.empty()) {
-    return UsageError(ctx, "unexpected argument \"" + parsed.positionals.front() + "\"");
-  }
+struct VerifyArgs {
   uint64_t from = 1;
   uint64_t to = kHeadPosition;
-  if (auto err = GetUintOption(parsed, "--from", 1, &from)) return UsageError(ctx, *err);
-  if (auto err = GetUintOption(parsed, "--to", 1, &to)) return UsageError(ctx, *err);
+};
+
+int RunVerify(const Context& ctx, const VerifyArgs& args) {
+  const uint64_t from = args.from;
+  const uint64_t to = args.to;
   if (to != kHeadPosition && to < from) {
     return UsageError(ctx, "--to " + std::to_string(to) + " is before --from " +
                                std::to_string(from));
@@ -54,6 +45,20 @@ int RunVerify(const Context& ctx, std::span<const std::string> args) {
               static_cast<unsigned long long>(report->to_position),
               report->chain_hash_hex.c_str());
   return kExitOk;
+}
+
+}  // namespace
+
+void AddVerifyCommand(CLI::App& app, Context& ctx) {
+  auto args = std::make_shared<VerifyArgs>();
+  CLI::App* cmd = AddCommand(app, "verify", "check the hash chain and the indexes");
+  cmd->add_option("--from", args->from, "first log position checked (default: 1)")
+      ->check(CLI::PositiveNumber)
+      ->option_text("POS");
+  cmd->add_option("--to", args->to, "last log position checked (default: the head of the log)")
+      ->check(CLI::PositiveNumber)
+      ->option_text("POS");
+  SetRun(cmd, ctx, [args](const Context& c) { return RunVerify(c, *args); });
 }
 
 }  // namespace consent::cli
