@@ -1,6 +1,7 @@
 // consentctl's command line itself: version, help, refusals, the rule catalogue, the output
 // contract of its JSON and CSV.
 #include <doctest/doctest.h>
+#include <google/protobuf/descriptor.h>
 #include <google/protobuf/struct.pb.h>
 #include <google/protobuf/util/json_util.h>
 
@@ -156,6 +157,20 @@ TEST_CASE("hold review refuses --reason, which a review cannot record, and appen
   CHECK(r.exit_code == 2);
   CHECK(Contains(r.err, "consentctl hold review: --reason is not recorded by a review"));
   CHECK(Head(db) == head);
+}
+
+TEST_CASE("Every fact the rule table says a rule reads is an event type of the schema") {
+  const auto* payload = Event::descriptor()->FindOneofByName("payload");
+  REQUIRE(payload != nullptr);
+  auto is_event_type = [&](std::string_view name) {
+    for (int i = 0; i < payload->field_count(); ++i) {
+      if (payload->field(i)->message_type()->name() == name) return true;
+    }
+    return false;
+  };
+  for (const Rule& r : Rules()) {
+    for (std::string_view fact : r.facts) CHECK_MESSAGE(is_event_type(fact), r.id << " reads " << fact);
+  }
 }
 
 TEST_CASE("consentctl rules --format md equals the committed docs/rules.md") {

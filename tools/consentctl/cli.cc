@@ -16,7 +16,7 @@ namespace consent::cli {
 // ---- Registration on CLI11 ------------------------------------------------------------------
 
 CLI::App* AddCommand(CLI::App& app, const std::string& name, const std::string& description) {
-  return app.add_subcommand(name, description);
+  return app.add_subcommand(name, description)->group("Commands");
 }
 
 namespace {
@@ -35,7 +35,7 @@ std::string FullName(const CLI::App& cmd) {
 
 std::string Synopsis(const CLI::App& cmd) {
   const std::string name = cmd.get_parent() == nullptr ? "" : " " + FullName(cmd);
-  std::string usage = cmd.get_formatter()->make_usage(&cmd, "consentctl [--db PATH]" + name);
+  std::string usage = CLI::Formatter().make_usage(&cmd, "consentctl [--db PATH]" + name);
   // CLI11 writes "Usage: ...\n".
   if (usage.starts_with("Usage: ")) usage.erase(0, 7);
   while (!usage.empty() && usage.back() == '\n') usage.pop_back();
@@ -61,7 +61,18 @@ CLI::Option* AddTimeOption(CLI::App* cmd, const std::string& name,
     }
     *out = *t;
   };
-  return cmd->add_option_function<std::string>(name, parse, description)->option_text("TIME");
+  return cmd->add_option_function<std::string>(name, parse, description)->type_name("TIME");
+}
+
+CLI::Validator IntegerBetween(uint64_t min, uint64_t max) {
+  auto check = [min, max](std::string& text) -> std::string {
+    const std::optional<uint64_t> v = ParseUint(text);
+    if (v && *v >= min && *v <= max) return "";
+    const std::string bounds = max == UINT64_MAX ? ">= " + std::to_string(min)
+                                                 : "from " + std::to_string(min) + " to " + std::to_string(max);
+    return "expects an integer " + bounds + ", got \"" + text + "\"";
+  };
+  return CLI::Validator(check, "");
 }
 
 CLI::Option* AddFormatOption(CLI::App* cmd, std::string* out, std::vector<std::string> formats) {
@@ -94,14 +105,12 @@ std::string SubcommandNames(const CLI::App& app) {
 // CLI11's message, said plainly where a command was expected.
 std::string ParseErrorMessage(const CLI::App& failed, const CLI::ParseError& e) {
   const bool has_commands = !failed.get_subcommands([](const CLI::App*) { return true; }).empty();
-  if (has_commands && e.get_name() == "RequiredError" && std::string_view(e.what()) == "A subcommand is required") {
-    return "expected a command: " + SubcommandNames(failed);
+  const bool no_command = e.get_name() == "RequiredError" && std::string_view(e.what()) == "A subcommand is required";
+  if (!has_commands || (!no_command && e.get_name() != "ExtrasError")) return e.what();
+  for (const std::string& arg : failed.remaining()) {
+    if (!arg.starts_with("-")) return "unknown command \"" + arg + "\" (expected " + SubcommandNames(failed) + ")";
   }
-  const std::vector<std::string> rest = failed.remaining();
-  if (has_commands && e.get_name() == "ExtrasError" && !rest.empty() && !rest.front().starts_with("-")) {
-    return "unknown command \"" + rest.front() + "\" (expected " + SubcommandNames(failed) + ")";
-  }
-  return e.what();
+  return no_command ? "expected a command: " + SubcommandNames(failed) : e.what();
 }
 
 }  // namespace

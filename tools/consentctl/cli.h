@@ -16,10 +16,12 @@
 //   }  // namespace
 //
 //   void AddVerifyCommand(CLI::App& app, Context& ctx) {
-//     auto args = std::make_shared<VerifyArgs>();
+//     auto args = std::make_shared<VerifyArgs>();   // outlives parsing: the callback owns it
 //     CLI::App* cmd = AddCommand(app, "verify", "check the hash chain and the indexes");
-//     AddPositionOption(cmd, "--from", &args->from, "first position checked");
-//     cmd->add_option("--to", args->to, "...")->check(CLI::PositiveNumber);
+//     cmd->add_option("--from", args->from, "first log position checked (default: 1)")
+//         ->check(CLI::PositiveNumber)
+//         ->option_text("POS");
+//     ...
 //     SetRun(cmd, ctx, [args](const Context& c) { return RunVerify(c, *args); });
 //   }
 //
@@ -78,7 +80,8 @@ struct Context {
 
 // ---- Registration on CLI11 ------------------------------------------------------------------
 
-// Adds subcommand `name` to `app` with its one-line description.
+// Adds subcommand `name` to `app` (the tool, or a command with actions such as "hold") with
+// its one-line description, listed under "Commands:" in the help.
 CLI::App* AddCommand(CLI::App& app, const std::string& name, const std::string& description);
 
 // Makes `run` the command's logic: when the command line names `cmd` and parses, ctx.command
@@ -91,6 +94,10 @@ void SetRun(CLI::App* cmd, Context& ctx, std::function<int(const Context&)> run)
 CLI::Option* AddTimeOption(CLI::App* cmd, const std::string& name,
                            std::optional<std::chrono::system_clock::time_point>* out,
                            const std::string& description);
+
+// Accepts a decimal integer in [min, max] (no sign); refuses anything else with a message
+// naming the bounds. For unsigned options, instead of CLI11's ranges.
+CLI::Validator IntegerBetween(uint64_t min, uint64_t max = UINT64_MAX);
 
 // A --format option accepting one of `formats` (the first is the default).
 CLI::Option* AddFormatOption(CLI::App* cmd, std::string* out, std::vector<std::string> formats);

@@ -215,17 +215,17 @@ int RunDemo(const Context& ctx, SimulationOptions options) {
 void AddDemoCommand(CLI::App& app, Context& ctx) {
   auto options = std::make_shared<SimulationOptions>();
   CLI::App* cmd = AddCommand(app, "demo", "simulate a contact-centre day into the store and print its audit report");
-  cmd->add_option("--seed", options->seed, "random seed: the same seed gives the same day")
-      ->capture_default_str()
-      ->option_text("N");
-  cmd->add_option("--calls", options->calls, "calls in the day (1 to 10000000)")
-      ->capture_default_str()
-      ->check(CLI::Range(1, 10'000'000))
-      ->option_text("N");
-  cmd->add_option("--agents", options->agents, "agents on duty (12 to 100000)")
-      ->capture_default_str()
-      ->check(CLI::Range(12, 100'000))
-      ->option_text("N");
+  cmd->add_option("--seed", options->seed,
+                  "random seed: the same seed gives the same day (default: " + std::to_string(options->seed) + ")")
+      ->type_name("N");
+  cmd->add_option("--calls", options->calls,
+                  "calls in the day, 1 to 10000000 (default: " + std::to_string(options->calls) + ")")
+      ->check(IntegerBetween(1, 10'000'000))
+      ->type_name("N");
+  cmd->add_option("--agents", options->agents,
+                  "agents on duty, 12 to 100000 (default: " + std::to_string(options->agents) + ")")
+      ->check(IntegerBetween(12, 100'000))
+      ->type_name("N");
   cmd->footer("Creates the store when missing; on a store that holds events, simulates the day after "
               "the last one. Then six months pass: a legal hold, a purge job, and the report again.");
   SetRun(cmd, ctx, [options](const Context& c) { return RunDemo(c, *options); });

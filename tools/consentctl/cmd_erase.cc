@@ -52,7 +52,7 @@ void AddEraseCommand(CLI::App& app, Context& ctx) {
   CLI::App* cmd = AddCommand(app, "erase", "crypto-shred a subject: destroy its key, record SubjectErased, scrub the files");
   cmd->add_option("REF", args->ref, "the subject's reference")->required();
   cmd->add_option("--request", args->request, "the erasure request it answers (recorded with SubjectErased)")
-      ->option_text("ID");
+      ->type_name("ID");
   AddMasterKeyFileOption(cmd, &args->master_key_file);
   SetRun(cmd, ctx, [args](const Context& c) { return RunErase(c, *args); });
 }

@@ -142,7 +142,6 @@ int ExportAll(const Context& ctx, const EventStore& store, const ExportRequest& 
   return kExitOk;
 }
 
-}  // namespace
 
 int RunExport(const Context& ctx, ExportRequest req) {
   if (req.to != 0 && req.to < req.from) {
@@ -170,16 +169,16 @@ int RunExport(const Context& ctx, ExportRequest req) {
 void AddExportCommand(CLI::App& app, Context& ctx) {
   auto req = std::make_shared<ExportRequest>();
   CLI::App* cmd = AddCommand(app, "export", "write events as JSON Lines to stdout");
-  cmd->add_option("--from", req->from, "first log position (default: 1)")->check(CLI::PositiveNumber)->option_text("POS");
-  cmd->add_option("--to", req->to, "last log position (default: the head)")->check(CLI::PositiveNumber)->option_text("POS");
-  cmd->add_option("--stream", req->stream, "only this stream, in revision order")->option_text("S");
+  cmd->add_option("--from", req->from, "first log position (default: 1)")->check(IntegerBetween(1))->type_name("POS");
+  cmd->add_option("--to", req->to, "last log position (default: the head)")->check(IntegerBetween(1))->type_name("POS");
+  cmd->add_option("--stream", req->stream, "only this stream, in revision order")->type_name("S");
   cmd->add_option("--category", req->categories,
                   "only streams of this category, the part of the id before the first '-' (repeatable)")
-      ->option_text("C");
+      ->type_name("C");
   cmd->add_option("--type", req->types,
                   "only events of this payload type: AnnotationAdded or annotation_added (repeatable)")
-      ->option_text("T");
-  cmd->add_option("--limit", req->limit, "at most N events (default: all)")->option_text("N");
+      ->type_name("T");
+  cmd->add_option("--limit", req->limit, "at most N events (default: all)")->check(IntegerBetween(0))->type_name("N");
   cmd->footer("One consent.v1.Event per line in protobuf's JSON mapping, every store-assigned field "
               "included: 'consentctl import' reads it back.");
   SetRun(cmd, ctx, [req](const Context& c) { return RunExport(c, *req); });

@@ -105,23 +105,23 @@ int RunShow(const Context& ctx, const ShowArgs& args) {
 
 void AddSetCommand(CLI::App* identity, Context& ctx) {
   auto args = std::make_shared<SetArgs>();
-  CLI::App* cmd = identity->add_subcommand(
-      "set", "seal a subject's identity (SubjectIdentitySealed); creates the store when missing");
+  CLI::App* cmd = AddCommand(
+      *identity, "set", "seal a subject's identity (SubjectIdentitySealed); creates the store when missing");
   cmd->add_option("REF", args->ref, "the subject's reference (caller-..., agent-...)")->required();
   cmd->add_option("--kind", args->kind, "the kind of subject")
       ->required()
       ->check(CLI::IsMember({"caller", "agent"}))
       ->option_text("caller|agent");
-  cmd->add_option("--phone", args->identity.phone_number, "phone number (E.164: +3225551234)")->option_text("P");
-  cmd->add_option("--name", args->identity.name, "full name")->option_text("N");
-  cmd->add_option("--note", args->identity.note, "free text, bounded")->option_text("T");
+  cmd->add_option("--phone", args->identity.phone_number, "phone number (E.164: +3225551234)")->type_name("P");
+  cmd->add_option("--name", args->identity.name, "full name")->type_name("N");
+  cmd->add_option("--note", args->identity.note, "free text, bounded")->type_name("T");
   AddMasterKeyFileOption(cmd, &args->master_key_file);
   SetRun(cmd, ctx, [args](const Context& c) { return RunSet(c, *args); });
 }
 
 void AddShowCommand(CLI::App* identity, Context& ctx) {
   auto args = std::make_shared<ShowArgs>();
-  CLI::App* cmd = identity->add_subcommand("show", "print a subject's latest identity, or that it was erased");
+  CLI::App* cmd = AddCommand(*identity, "show", "print a subject's latest identity, or that it was erased");
   cmd->add_option("REF", args->ref, "the subject's reference")->required();
   AddFormatOption(cmd, &args->format, {"table", "json"});
   AddMasterKeyFileOption(cmd, &args->master_key_file);

@@ -347,8 +347,8 @@ void AddPurgePlanCommand(CLI::App& app, Context& ctx) {
   AddTimeOption(cmd, "--at", &args->at, kAtHelp);
   cmd->add_option("--horizon", args->horizon,
                   "list retention purges as due this many hours before their deadline (default: 24)")
-      ->check(CLI::NonNegativeNumber)
-      ->option_text("HOURS");
+      ->check(IntegerBetween(0))
+      ->type_name("HOURS");
   cmd->add_flag("--all", args->all, "also list scheduled purges and those already done");
   AddFormatOption(cmd, &args->format, {"table", "json", "csv"});
   cmd->footer("Exit status 0 even when purges are overdue: the plan says so.");
@@ -357,8 +357,8 @@ void AddPurgePlanCommand(CLI::App& app, Context& ctx) {
 
 CLI::App* AddHoldAction(CLI::App* hold, Context& ctx, const std::string& action, const std::string& description,
                         const std::shared_ptr<HoldArgs>& args) {
-  CLI::App* cmd = hold->add_subcommand(action, description);
-  cmd->add_option("--id", args->id, "the hold's id")->required()->option_text("H");
+  CLI::App* cmd = AddCommand(*hold, action, description);
+  cmd->add_option("--id", args->id, "the hold's id")->required()->type_name("H");
   AddTimeOption(cmd, "--at", &args->at, "when it happened (default: now)");
   SetRun(cmd, ctx, [args, action](const Context& c) {
     args->action = action;
@@ -373,26 +373,26 @@ void AddHoldCommand(CLI::App& app, Context& ctx) {
   hold->require_subcommand(1);
 
   CLI::App* place = AddHoldAction(hold, ctx, "place", "place a legal hold: its purges wait until it is released", args);
-  place->add_option("--reason", args->reason, "why the hold is needed")->option_text("TEXT");
-  place->add_option("--case", args->case_reference, "the case it serves")->option_text("REF");
-  place->add_option("--owner", args->owner, "who answers for it")->option_text("REF");
+  place->add_option("--reason", args->reason, "why the hold is needed")->type_name("TEXT");
+  place->add_option("--case", args->case_reference, "the case it serves")->type_name("REF");
+  place->add_option("--owner", args->owner, "who answers for it")->type_name("REF");
   AddTimeOption(place, "--review-by", &args->review_by, "first review date (default: placement + 90 days)");
-  place->add_option("--call", args->calls, "a call it covers (repeatable)")->option_text("ID");
-  place->add_option("--recording", args->recordings, "a recording it covers (repeatable)")->option_text("ID");
-  place->add_option("--document", args->documents, "an analysis document it covers (repeatable)")->option_text("ID");
-  place->add_option("--agent", args->agents, "an agent whose recordings it covers (repeatable)")->option_text("REF");
-  place->add_option("--subject", args->subjects, "a subject whose records it covers (repeatable)")->option_text("REF");
+  place->add_option("--call", args->calls, "a call it covers (repeatable)")->type_name("ID");
+  place->add_option("--recording", args->recordings, "a recording it covers (repeatable)")->type_name("ID");
+  place->add_option("--document", args->documents, "an analysis document it covers (repeatable)")->type_name("ID");
+  place->add_option("--agent", args->agents, "an agent whose recordings it covers (repeatable)")->type_name("REF");
+  place->add_option("--subject", args->subjects, "a subject whose records it covers (repeatable)")->type_name("REF");
 
   CLI::App* review = AddHoldAction(hold, ctx, "review", "record a review of a legal hold (due every 90 days)", args);
-  review->add_option("--by", args->by, "who reviewed it")->option_text("REF");
+  review->add_option("--by", args->by, "who reviewed it")->type_name("REF");
   AddTimeOption(review, "--next", &args->next, "next review date (default: review + 90 days)");
   // A review records no reason: refused with a clear message rather than dropped.
   review->add_option_function<std::string>("--reason", [args](const std::string&) { args->review_reason_given = true; })
       ->group("");
 
   CLI::App* release = AddHoldAction(hold, ctx, "release", "release a legal hold: purges it held fall due", args);
-  release->add_option("--by", args->by, "who released it")->option_text("REF");
-  release->add_option("--reason", args->reason, "why (\"case closed\")")->option_text("TEXT");
+  release->add_option("--by", args->by, "who released it")->type_name("REF");
+  release->add_option("--reason", args->reason, "why (\"case closed\")")->type_name("TEXT");
 }
 
 void AddSubjectCommand(CLI::App& app, Context& ctx) {

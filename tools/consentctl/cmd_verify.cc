@@ -53,11 +53,11 @@ void AddVerifyCommand(CLI::App& app, Context& ctx) {
   auto args = std::make_shared<VerifyArgs>();
   CLI::App* cmd = AddCommand(app, "verify", "check the hash chain and the indexes");
   cmd->add_option("--from", args->from, "first log position checked (default: 1)")
-      ->check(CLI::PositiveNumber)
-      ->option_text("POS");
+      ->check(IntegerBetween(1))
+      ->type_name("POS");
   cmd->add_option("--to", args->to, "last log position checked (default: the head of the log)")
-      ->check(CLI::PositiveNumber)
-      ->option_text("POS");
+      ->check(IntegerBetween(1))
+      ->type_name("POS");
   SetRun(cmd, ctx, [args](const Context& c) { return RunVerify(c, *args); });
 }
 

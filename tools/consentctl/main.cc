@@ -14,7 +14,6 @@
 
 #include "cli.h"
 #include "consent/version.h"
-#include "master_key.h"
 
 namespace consent::cli {
 
@@ -49,17 +48,16 @@ constexpr const char* kFooter =
 void Configure(CLI::App& app, Context& ctx) {
   app.set_version_flag("--version", "consentctl (libconsent) " + std::string(Version()),
                        "print the version and exit");
-  app.set_help_flag("-h,--help", "print this help and exit ('consentctl COMMAND --help' for one command)");
-  app.add_option("--db", ctx.db_path, "the store's directory")
+  app.set_help_flag("-h,--help", "print this help and exit");
+  app.add_option("--db", ctx.db_path, "the store's directory (default: $LIBCONSENT_DB, else ./consent-data)")
       ->envname("LIBCONSENT_DB")
-      ->option_text("PATH")
-      ->capture_default_str()
+      ->type_name("PATH")
       ->check([](const std::string& path) { return path.empty() ? std::string("needs a non-empty path") : ""; });
   app.require_subcommand(1);
   app.fallthrough();  // --db may follow the command
-  app.footer(kFooter);
   app.get_formatter()->column_width(28);
-  app.get_formatter()->label("OPTIONS", "OPTIONS");
+  app.get_formatter()->label("SUBCOMMAND", "COMMAND");
+  app.get_formatter()->label("SUBCOMMANDS", "COMMANDS");
 }
 
 int Main(int argc, char** argv) {
@@ -79,6 +77,7 @@ int Main(int argc, char** argv) {
   AddEraseCommand(app, ctx);
   AddRulesCommand(app, ctx);
   for (const Command& c : kCommands) AddLegacyCommand(app, ctx, c);
+  app.footer(kFooter);  // after the commands, which would otherwise inherit it
 
   try {
     app.parse(argc, argv);

@@ -10,7 +10,7 @@ CLI::Option* AddMasterKeyFileOption(CLI::App* cmd, std::string* file) {
       ->add_option("--master-key-file", *file,
                    std::string("file holding the master key: 64 hexadecimal characters, mode 600 "
                                "(default: $") + kMasterKeyEnvironmentVariable + ")")
-      ->option_text("FILE");
+      ->type_name("FILE");
 }
 
 std::optional<MasterKey> LoadMasterKey(const Context& ctx, const std::string& file, int* exit_code) {

@@ -99,7 +99,7 @@ const std::vector<Rule>& Table() {
        "Media captured before an objection is purged within 24 hours, or kept with a logged "
        "overriding ground.",
        "call", {kOk, kViolated, kUnverified, kPending, kNa},
-       {"ObjectionRaised", "ObjectionWithdrawn", "RecordingStored", "RecordingPurged", "RetentionOverride"},
+       {"ObjectionRaised", "ObjectionWithdrawn", "RecordingStored", "RecordingPurged", "RetentionOverridden"},
        "24 h (policy)"},
       {"LC-OBJ-5", "Objections", "Recording only where a working suspend capability is declared",
        "A line or queue records only if it declared a capability to suspend capture and, when it has "

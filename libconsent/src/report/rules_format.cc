@@ -13,7 +13,7 @@ namespace {
 constexpr std::string_view kIntro =
     "Every rule libconsent judges. Each has an id (used in verdicts, reports and tests), a "
     "statement, the facts (events) it reads, the verdicts it can give, the record its verdicts "
-    "attach to, and its default numbers. Numbers marked *policy* are the project's choice, not a "
+    "attach to, and its default numbers. Numbers marked (policy) are the project's choice, not a "
     "legal figure: they live in the policy, can be overridden per registration, and every report "
     "prints them. The precise readings at the end settle the edge cases.\n"
     "\n"
