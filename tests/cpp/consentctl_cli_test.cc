@@ -62,12 +62,13 @@ TEST_CASE("consentctl --help lists every command in one aligned column with the 
   for (const char* command : {"import", "export", "verify", "stats", "demo", "report", "purge-plan", "hold",
                               "subject", "identity", "erase", "rules"}) {
     CAPTURE(command);
-    const size_t at = r.out.find("\n  " + std::string(command) + " ");
+    size_t at = r.out.find("\n  " + std::string(command) + " ");
+    if (at == std::string::npos) at = r.out.find("\n  " + std::string(command) + ",");  // "import, append"
     REQUIRE(at != std::string::npos);
-    const size_t description = r.out.find_first_not_of(' ', at + 3 + std::string(command).size());
-    const size_t line_start = at + 1;
-    if (column == std::string::npos) column = description - line_start;
-    CHECK(description - line_start == column);
+    const std::string line = r.out.substr(at + 1, r.out.find('\n', at + 1) - at - 1);
+    const size_t description = line.find_first_not_of(' ', line.find("  ", 2));
+    if (column == std::string::npos) column = description;
+    CHECK(description == column);
   }
   CHECK(Contains(r.out, "LIBCONSENT_DB"));
   CHECK(Contains(r.out, "LIBCONSENT_MASTER_KEY"));

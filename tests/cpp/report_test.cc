@@ -496,7 +496,7 @@ TEST_CASE("consentctl report prints JSON and CSV that parse, and refuses bad inp
   REQUIRE_MESSAGE(csv.exit_code == 0, csv.err);
   const auto rows = ParseCsv(csv.out);
   REQUIRE(rows.size() > 20);
-  for (const auto& row : rows) CHECK(row.size() == 8);
+  for (const auto& row : rows) CHECK(row.size() == 9);
 
   CHECK(Ctl({"--db", db, "report", "--format", "xml"}).exit_code == 2);
   CHECK(Ctl({"--db", db, "report", "--at", "soon"}).exit_code == 2);

@@ -35,7 +35,9 @@ std::string FullName(const CLI::App& cmd) {
 
 std::string Synopsis(const CLI::App& cmd) {
   const std::string name = cmd.get_parent() == nullptr ? "" : " " + FullName(cmd);
-  std::string usage = CLI::Formatter().make_usage(&cmd, "consentctl [--db PATH]" + name);
+  CLI::Formatter formatter;
+  formatter.label("SUBCOMMAND", "COMMAND");
+  std::string usage = formatter.make_usage(&cmd, "consentctl [--db PATH]" + name);
   // CLI11 writes "Usage: ...\n".
   if (usage.starts_with("Usage: ")) usage.erase(0, 7);
   while (!usage.empty() && usage.back() == '\n') usage.pop_back();
@@ -107,8 +109,11 @@ std::string ParseErrorMessage(const CLI::App& failed, const CLI::ParseError& e) 
   const bool has_commands = !failed.get_subcommands([](const CLI::App*) { return true; }).empty();
   const bool no_command = e.get_name() == "RequiredError" && std::string_view(e.what()) == "A subcommand is required";
   if (!has_commands || (!no_command && e.get_name() != "ExtrasError")) return e.what();
-  for (const std::string& arg : failed.remaining()) {
-    if (!arg.starts_with("-")) return "unknown command \"" + arg + "\" (expected " + SubcommandNames(failed) + ")";
+  // Arguments a command does not take fall through to its parents.
+  for (const CLI::App* a = &failed; a != nullptr; a = a->get_parent()) {
+    for (const std::string& arg : a->remaining()) {
+      if (!arg.starts_with("-")) return "unknown command \"" + arg + "\" (expected " + SubcommandNames(failed) + ")";
+    }
   }
   return no_command ? "expected a command: " + SubcommandNames(failed) : e.what();
 }
