@@ -19,17 +19,18 @@
 //     auto args = std::make_shared<VerifyArgs>();   // outlives parsing: the callback owns it
 //     CLI::App* cmd = AddCommand(app, "verify", "check the hash chain and the indexes");
 //     cmd->add_option("--from", args->from, "first log position checked (default: 1)")
-//         ->check(CLI::PositiveNumber)
-//         ->option_text("POS");
+//         ->check(IntegerBetween(1))
+//         ->type_name("POS");
 //     ...
 //     SetRun(cmd, ctx, [args](const Context& c) { return RunVerify(c, *args); });
 //   }
 //
 // and one line in main.cc (`AddVerifyCommand(app, ctx);`). CLI11 parses, prints `--help`,
 // refuses unknown options, extra arguments and bad values (exit 2, see ReportParseError);
-// RunVerify runs only when the whole command line is valid. Options describe their format and
-// default in their description (capture_default_str() prints the default); an environment
-// variable an option reads is named with envname() and in the description. Checks that span
+// RunVerify runs only when the whole command line is valid. Options name their value with
+// type_name() and give their format and default in their description ("(default: 1)"); an
+// environment variable an option reads is named with envname() and in the description. Time
+// and format options: AddTimeOption, AddFormatOption; the master key: AddMasterKeyFileOption. Checks that span
 // several options (--to before --from) stay in the logic function and end with UsageError().
 //
 // Moving an older command (int RunX(const Context&, std::span<const std::string>) parsing its

@@ -62,7 +62,7 @@ void Configure(CLI::App& app, Context& ctx) {
 
 int Main(int argc, char** argv) {
   Context ctx;
-  CLI::App app("consentctl — the command line of a libconsent store: an append-only, hash-chained "
+  CLI::App app("The command line of a libconsent store: an append-only, hash-chained "
                "log of consent and recording facts, and the compliance verdicts drawn from it.",
                "consentctl");
   Configure(app, ctx);
