@@ -22,7 +22,8 @@ PACKAGES := build-essential cmake ninja-build pkg-config \
             librocksdb-dev libprotobuf-dev protobuf-compiler libsodium-dev libboost-dev \
             pybind11-dev doctest-dev python3-dev python3-pytest python3-pandas \
             python3-matplotlib python3-protobuf python3-setuptools python3-venv python3-pip \
-            python3-hypothesis mypy-protobuf python3-mypy
+            python3-hypothesis mypy-protobuf python3-mypy \
+            libcli11-dev help2man
 # Only `make fuzz` needs these (libFuzzer comes with clang).
 FUZZ_PACKAGES := clang-14
 FUZZ_SECONDS ?= 60

@@ -8,6 +8,8 @@ install(TARGETS consent consent_proto EXPORT libconsentTargets
         INCLUDES DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/libconsent/include/consent
         DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+install(FILES ${PROJECT_BINARY_DIR}/libconsent/include/consent/version.h
+        DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/consent)
 install(DIRECTORY ${CONSENT_PROTO_OUT}/consent DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}
         FILES_MATCHING PATTERN "*.pb.h")
 install(FILES ${CONSENT_PROTO_FILES} DESTINATION ${CMAKE_INSTALL_DATADIR}/libconsent/proto/consent/v1)

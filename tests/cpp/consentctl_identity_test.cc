@@ -70,8 +70,8 @@ TEST_CASE("consentctl identity set, show and erase round trip with the master ke
 
   auto json = Ctl({"--db", db, "identity", "show", "caller-42", "--format", "json", "--master-key-file", key_file});
   CHECK_MESSAGE(json.exit_code == 0, json.err);
-  CHECK(Contains(json.out, "\"name\":\"Zoe Plimsoll-Quark\""));
-  CHECK(Contains(json.out, "\"erased\":false"));
+  CHECK(Contains(json.out, "\"name\": \"Zoe Plimsoll-Quark\""));
+  CHECK(Contains(json.out, "\"erased\": false"));
 
   auto erase = Ctl({"--db", db, "erase", "caller-42", "--request", "dsr-9", "--master-key-file", key_file});
   CHECK_MESSAGE(erase.exit_code == 0, erase.err);
@@ -80,8 +80,9 @@ TEST_CASE("consentctl identity set, show and erase round trip with the master ke
 
   auto after = Ctl({"--db", db, "identity", "show", "caller-42", "--format", "json"}, hex);
   CHECK_MESSAGE(after.exit_code == 0, after.err);
-  CHECK(Contains(after.out, "\"erased\":true"));
-  CHECK(Contains(after.out, "\"erased_position\":2"));
+  CHECK(Contains(after.out, "\"erased\": true"));
+  CHECK(Contains(after.out, "\"erased_position\": 2"));
+  CHECK(Contains(after.out, "\"name\": null"));
   CHECK_FALSE(Contains(after.out, "Zoe"));
 
   auto again = Ctl({"--db", db, "erase", "caller-42"}, hex);
@@ -106,7 +107,8 @@ TEST_CASE("consentctl identity and erase refuse bad input with a clear error and
   CHECK(Contains(no_key.err, "LIBCONSENT_MASTER_KEY"));
   auto bad_kind = Ctl({"--db", db, "identity", "set", "caller-1", "--kind", "robot", "--name", "A"}, hex);
   CHECK(bad_kind.exit_code == 2);
-  CHECK(Contains(bad_kind.err, "--kind must be caller or agent"));
+  CHECK(Contains(bad_kind.err, "--kind"));
+  CHECK(Contains(bad_kind.err, "robot"));
   auto bad_ref = Ctl({"--db", db, "identity", "set", "caller 1", "--kind", "caller", "--name", "A"}, hex);
   CHECK(bad_ref.exit_code == 2);
   CHECK(Contains(bad_ref.err, "subject_ref"));

@@ -59,8 +59,8 @@ TEST_CASE("consentctl purge-plan lists overdue and held purges after the six-mon
 
   RunResult csv = RunCtl({"--db", db, "purge-plan", "--at", "2026-09-05", "--format", "csv", "--all"});
   REQUIRE(csv.exit_code == 0);
-  CHECK(csv.out.starts_with("state,rule_id,due,target,"));
-  CHECK(csv.out.find("\ndone,") != std::string::npos);
+  CHECK(csv.out.starts_with("state,rule_id,due,collected,target,"));
+  CHECK(csv.out.find("\r\ndone,") != std::string::npos);
 
   // The same plan twice: deterministic.
   CHECK(RunCtl({"--db", db, "purge-plan", "--at", "2026-09-05T00:00:00Z"}).out == table.out);
@@ -76,8 +76,8 @@ TEST_CASE("consentctl hold place, review and release go through the Ledger; bad 
     std::string message;
   };
   const std::vector<Bad> bad = {
-      {{"hold"}, 2, "expected place, review or release"},
-      {{"hold", "freeze", "--id", "h1"}, 2, "expected place, review or release"},
+      {{"hold"}, 2, "expected a command: place, review or release"},
+      {{"hold", "freeze", "--id", "h1"}, 2, "unknown command \"freeze\" (expected place, review or release)"},
       {{"hold", "place"}, 2, "--id is required"},
       {{"hold", "place", "--id", "h1", "--case", "C-1", "--owner", "legal-1", "--call", "c1"}, 1, "reason"},
       {{"hold", "place", "--id", "h1", "--reason", "x", "--case", "C-1", "--owner", "legal-1"}, 1, "scope"},

@@ -410,7 +410,7 @@ TEST_CASE("consentctl verify fails with exit code 1 and names the position of a 
   CHECK_MESSAGE(before.exit_code == 0, before.err);
 }
 
-TEST_CASE("consentctl stats --format json prints the store's figures as one JSON object") {
+TEST_CASE("consentctl stats --format json prints the store's figures as one JSON object with snake_case keys") {
   TempDir dir;
   const std::string db = dir.sub("db");
   SeedStore(db);
@@ -419,11 +419,11 @@ TEST_CASE("consentctl stats --format json prints the store's figures as one JSON
   google::protobuf::Struct parsed;
   REQUIRE_MESSAGE(google::protobuf::util::JsonStringToMessage(r.out, &parsed).ok(), r.out);
   const auto& f = parsed.fields();
-  CHECK(f.at("headPosition").number_value() == 6);
-  CHECK(f.at("streamCount").number_value() == 3);
-  CHECK(f.at("formatVersion").number_value() == kFormatVersion);
-  CHECK(f.at("headHash").string_value().size() == 64);
-  CHECK_FALSE(f.at("storeId").string_value().empty());
+  CHECK(f.at("head_position").number_value() == 6);
+  CHECK(f.at("stream_count").number_value() == 3);
+  CHECK(f.at("format_version").number_value() == kFormatVersion);
+  CHECK(f.at("head_hash").string_value().size() == 64);
+  CHECK_FALSE(f.at("store_id").string_value().empty());
   CHECK(f.at("path").string_value().find("db") != std::string::npos);
 
   RunResult table = RunCtl({"--db", db, "stats"});

@@ -357,23 +357,24 @@ TEST_CASE("The CSV report has one row per rule with the agreed columns") {
   const AuditReport r = w.Report();
   const auto rows = ParseCsv(FormatReport(r, ReportFormat::kCsv));
   REQUIRE(rows.size() == r.rules.size() + 1);
-  CHECK(rows[0] == std::vector<std::string>{"rule_id", "title", "violated", "unverified", "pending",
-                                            "ok", "not_applicable", "example_calls"});
+  CHECK(rows[0] == std::vector<std::string>{"rule_id", "title", "attaches_to", "violated", "unverified",
+                                            "pending", "ok", "not_applicable", "example_calls"});
   for (size_t i = 1; i < rows.size(); ++i) {
     const RuleTally& t = r.rules[i - 1];
-    REQUIRE(rows[i].size() == 8);
+    REQUIRE(rows[i].size() == 9);
     CHECK(rows[i][0] == t.rule_id);
-    CHECK(rows[i][1].starts_with(t.title));
-    CHECK(rows[i][2] == std::to_string(t.violated));
-    CHECK(rows[i][3] == std::to_string(t.unverified));
-    CHECK(rows[i][4] == std::to_string(t.pending));
-    CHECK(rows[i][5] == std::to_string(t.ok));
-    CHECK(rows[i][6] == std::to_string(t.not_applicable));
+    CHECK(rows[i][1] == t.title);
+    CHECK(rows[i][2] == t.attaches_to);
+    CHECK(rows[i][3] == std::to_string(t.violated));
+    CHECK(rows[i][4] == std::to_string(t.unverified));
+    CHECK(rows[i][5] == std::to_string(t.pending));
+    CHECK(rows[i][6] == std::to_string(t.ok));
+    CHECK(rows[i][7] == std::to_string(t.not_applicable));
     if (!t.examples.empty()) {
-      CHECK(rows[i][7].starts_with(t.examples[0].subject));
-      if (t.attaches_to == "call") CHECK(rows[i][7].find('@') != std::string::npos);
+      CHECK(rows[i][8].starts_with(t.examples[0].subject));
+      if (t.attaches_to == "call") CHECK(rows[i][8].find('@') != std::string::npos);
     } else {
-      CHECK(rows[i][7].empty());
+      CHECK(rows[i][8].empty());
     }
   }
 }
@@ -392,7 +393,7 @@ TEST_CASE("FormatReport quotes CSV fields and escapes JSON strings") {
   const auto rows = ParseCsv(FormatReport(r, ReportFormat::kCsv));
   REQUIRE(rows.size() == 2);
   CHECK(rows[1][1] == "A title, with \"quotes\"");
-  CHECK(rows[1][7] == "c-1@7+9;c-2@11");
+  CHECK(rows[1][8] == "c-1@7+9;c-2@11");
 
   const Struct json = ParseJson(FormatReport(r, ReportFormat::kJson));
   const Struct& row = Field(json, "rules").list_value().values(0).struct_value();
@@ -525,7 +526,7 @@ TEST_CASE("consentctl report prints JSON and CSV that parse, and refuses bad inp
   REQUIRE_MESSAGE(csv.exit_code == 0, csv.err);
   const auto rows = ParseCsv(csv.out);
   REQUIRE(rows.size() > 20);
-  for (const auto& row : rows) CHECK(row.size() == 8);
+  for (const auto& row : rows) CHECK(row.size() == 9);
 
   CHECK(Ctl({"--db", db, "report", "--format", "xml"}).exit_code == 2);
   CHECK(Ctl({"--db", db, "report", "--at", "soon"}).exit_code == 2);

@@ -6,11 +6,157 @@
 
 #include <charconv>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <system_error>
 #include <utility>
 
 namespace consent::cli {
+
+// ---- Registration on CLI11 ------------------------------------------------------------------
+
+CLI::App* AddCommand(CLI::App& app, const std::string& name, const std::string& description) {
+  return app.add_subcommand(name, description)->group("Commands");
+}
+
+namespace {
+
+// "hold place": the names from below the top-level app down to `cmd`.
+std::string FullName(const CLI::App& cmd) {
+  std::string name = cmd.get_name();
+  for (const CLI::App* p = cmd.get_parent(); p != nullptr && p->get_parent() != nullptr;
+       p = p->get_parent()) {
+    name = p->get_name() + " " + name;
+  }
+  return name;
+}
+
+}  // namespace
+
+std::string Synopsis(const CLI::App& cmd) {
+  const std::string name = cmd.get_parent() == nullptr ? "" : " " + FullName(cmd);
+  CLI::Formatter formatter;
+  formatter.label("SUBCOMMAND", "COMMAND");
+  std::string usage = formatter.make_usage(&cmd, "consentctl [--db PATH]" + name);
+  // CLI11 writes "Usage: ...\n".
+  if (usage.starts_with("Usage: ")) usage.erase(0, 7);
+  while (!usage.empty() && usage.back() == '\n') usage.pop_back();
+  return usage;
+}
+
+void SetRun(CLI::App* cmd, Context& ctx, std::function<int(const Context&)> run) {
+  cmd->callback([cmd, &ctx, run = std::move(run)] {
+    ctx.command = FullName(*cmd);
+    ctx.usage = Synopsis(*cmd);
+    ctx.exit_code = run(ctx);
+  });
+}
+
+CLI::Option* AddTimeOption(CLI::App* cmd, const std::string& name,
+                           std::optional<std::chrono::system_clock::time_point>* out,
+                           const std::string& description) {
+  auto parse = [name, out](const std::string& text) {
+    StatusOr<TimePoint> t = ParseTime(text);
+    if (!t.ok()) {
+      throw CLI::ValidationError(name, "expects a time such as 2026-03-02T18:00:00Z or a date such as "
+                                       "2026-03-02, got \"" + text + "\"");
+    }
+    *out = *t;
+  };
+  return cmd->add_option_function<std::string>(name, parse, description)->type_name("TIME");
+}
+
+CLI::Validator IntegerBetween(uint64_t min, uint64_t max) {
+  auto check = [min, max](std::string& text) -> std::string {
+    const std::optional<uint64_t> v = ParseUint(text);
+    if (v && *v >= min && *v <= max) return "";
+    const std::string bounds = max == UINT64_MAX ? ">= " + std::to_string(min)
+                                                 : "from " + std::to_string(min) + " to " + std::to_string(max);
+    return "expects an integer " + bounds + ", got \"" + text + "\"";
+  };
+  return CLI::Validator(check, "");
+}
+
+CLI::Option* AddFormatOption(CLI::App* cmd, std::string* out, std::vector<std::string> formats) {
+  *out = formats.front();
+  std::string names;
+  for (const std::string& f : formats) names += (names.empty() ? "" : "|") + f;
+  return cmd->add_option("--format", *out, "output format (default: " + formats.front() + ")")
+      ->check(CLI::IsMember(formats))
+      ->option_text(names);
+}
+
+const CLI::App& SelectedCommand(const CLI::App& app) {
+  for (const CLI::App* sub : app.get_subcommands()) return SelectedCommand(*sub);
+  return app;
+}
+
+namespace {
+
+// "place, review or release".
+std::string SubcommandNames(const CLI::App& app) {
+  const std::vector<const CLI::App*> subs = app.get_subcommands([](const CLI::App*) { return true; });
+  std::string names;
+  for (size_t i = 0; i < subs.size(); ++i) {
+    if (i > 0) names += i + 1 == subs.size() ? " or " : ", ";
+    names += subs[i]->get_name();
+  }
+  return names;
+}
+
+// CLI11's message, said plainly where a command was expected.
+std::string ParseErrorMessage(const CLI::App& failed, const CLI::ParseError& e) {
+  const bool has_commands = !failed.get_subcommands([](const CLI::App*) { return true; }).empty();
+  const bool no_command = e.get_name() == "RequiredError" && std::string_view(e.what()) == "A subcommand is required";
+  if (!has_commands || (!no_command && e.get_name() != "ExtrasError")) return e.what();
+  // Arguments a command does not take fall through to its parents.
+  for (const CLI::App* a = &failed; a != nullptr; a = a->get_parent()) {
+    for (const std::string& arg : a->remaining()) {
+      if (!arg.starts_with("-")) return "unknown command \"" + arg + "\" (expected " + SubcommandNames(failed) + ")";
+    }
+  }
+  return no_command ? "expected a command: " + SubcommandNames(failed) : e.what();
+}
+
+}  // namespace
+
+int ReportParseError(const CLI::App& failed, const CLI::ParseError& e) {
+  const std::string name = failed.get_parent() == nullptr ? "" : " " + FullName(failed);
+  const std::string text = "consentctl" + name + ": " + ParseErrorMessage(failed, e) + "\nusage: " +
+                           Synopsis(failed) + "\nRun 'consentctl" + name + " --help' for " +
+                           (name.empty() ? "the commands." : "its options.") + "\n";
+  std::fflush(stdout);
+  std::fwrite(text.data(), 1, text.size(), stderr);
+  return kExitUsage;
+}
+
+bool UseColor(std::FILE* stream) {
+  const char* no_color = std::getenv("NO_COLOR");
+  if (no_color != nullptr && *no_color != '\0') return false;
+  return isatty(fileno(stream)) == 1;
+}
+
+int WriteOut(const Context& ctx, std::string_view text) {
+  if (std::fwrite(text.data(), 1, text.size(), stdout) != text.size()) {
+    return Fail(ctx, "writing to standard output failed");
+  }
+  return kExitOk;
+}
+
+void AddLegacyCommand(CLI::App& app, Context& ctx, const Command& command) {
+  std::string description(command.help);
+  if (!command.alias.empty()) description += " (alias: " + std::string(command.alias) + ")";
+  CLI::App* cmd = AddCommand(app, std::string(command.name), description);
+  if (!command.alias.empty()) cmd->alias(std::string(command.alias));
+  cmd->footer("usage: consentctl [--db PATH] " + std::string(command.name) + " " + std::string(command.usage));
+  cmd->prefix_command();
+  cmd->callback([cmd, &ctx, command] {
+    ctx.command = command.name;
+    ctx.usage = "consentctl [--db PATH] " + std::string(command.name) + " " + std::string(command.usage);
+    const std::vector<std::string> args = cmd->remaining();
+    ctx.exit_code = command.run(ctx, args);
+  });
+}
 
 std::optional<std::string> ParsedArgs::get(std::string_view name) const {
   auto it = options.find(name);
@@ -122,13 +268,8 @@ int Fail(const Context& ctx, const Status& status) { return Fail(ctx, status.mes
 
 int UsageError(const Context& ctx, std::string_view message) {
   PrintError(ctx, message);
-  std::string usage = "usage: consentctl [--db PATH] ";
-  usage.append(ctx.command);
-  if (!ctx.usage.empty()) {
-    usage.push_back(' ');
-    usage.append(ctx.usage);
-  }
-  usage.append("\nRun 'consentctl --help' for the list of commands.\n");
+  const std::string usage =
+      "usage: " + ctx.usage + "\nRun 'consentctl " + ctx.command + " --help' for its options.\n";
   std::fwrite(usage.data(), 1, usage.size(), stderr);
   return kExitUsage;
 }
@@ -169,29 +310,6 @@ StatusOr<std::unique_ptr<EventStore>> OpenStoreWith(const Context& ctx, bool cre
   return store;
 }
 
-std::string JsonQuote(std::string_view text) {
-  std::string out = "\"";
-  for (char c : text) {
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          char buf[8];
-          std::snprintf(buf, sizeof(buf), "\\u%04x", static_cast<unsigned>(c));
-          out += buf;
-        } else {
-          out.push_back(c);
-        }
-    }
-  }
-  out.push_back('"');
-  return out;
-}
-
 Progress::Progress(std::string_view label)
     : label_(label),
       enabled_(isatty(STDERR_FILENO) == 1),
@@ -211,6 +329,8 @@ void Progress::Update(std::string_view what, uint64_t done, uint64_t total) {
   if (total > 0) {
     line += "/" + std::to_string(total) + " (" + std::to_string(done * 100 / total) + "%)";
   }
+  const double seconds = std::chrono::duration<double>(now - start_).count();
+  line += ", " + std::to_string(static_cast<uint64_t>(static_cast<double>(done) / seconds)) + "/s";
   std::fwrite(line.data(), 1, line.size(), stderr);
   std::fflush(stderr);
   drawn_ = true;

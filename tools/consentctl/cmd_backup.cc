@@ -6,7 +6,7 @@
 // place.
 
 #include <cstdio>
-#include <span>
+#include <memory>
 #include <string>
 
 #include "cli.h"
@@ -18,15 +18,6 @@ namespace {
 
 std::string Describe(const BackupInfo& info) {
   return std::to_string(info.head_position) + " events, chain head " + info.head_hash_hex;
-}
-
-int OnePositional(const Context& ctx, std::span<const std::string> args, std::string* out,
-                  std::string_view what) {
-  ParsedArgs parsed;
-  if (auto err = ParseArgs(args, {}, &parsed)) return UsageError(ctx, *err);
-  if (parsed.positionals.size() != 1) return UsageError(ctx, "expected one " + std::string(what));
-  *out = parsed.positionals.front();
-  return kExitOk;
 }
 
 }  // namespace
@@ -55,16 +46,19 @@ int VerifyBackupAt(const Context& ctx, const std::string& backup) {
   return kExitOk;
 }
 
-int RunBackup(const Context& ctx, std::span<const std::string> args) {
-  std::string dest;
-  if (int code = OnePositional(ctx, args, &dest, "destination directory"); code != kExitOk) return code;
-  return BackupTo(ctx, dest);
-}
+void AddBackupCommands(CLI::App& app, Context& ctx) {
+  auto dest = std::make_shared<std::string>();
+  CLI::App* backup = AddCommand(app, "backup", "online, consistent backup of the store into a new directory");
+  backup->add_option("DEST", *dest, "the backup's directory; must not exist yet")->required();
+  backup->footer("The store stays open for appends while the backup is taken. Check a backup with "
+                 "'consentctl verify --backup DEST'; restore it with 'consentctl restore'.");
+  SetRun(backup, ctx, [dest](const Context& c) { return BackupTo(c, *dest); });
 
-int RunRestore(const Context& ctx, std::span<const std::string> args) {
-  std::string backup;
-  if (int code = OnePositional(ctx, args, &backup, "backup directory"); code != kExitOk) return code;
-  return RestoreFrom(ctx, backup);
+  auto source = std::make_shared<std::string>();
+  CLI::App* restore = AddCommand(app, "restore", "verify a backup and restore it as the store at --db");
+  restore->add_option("BACKUP", *source, "a directory made by 'consentctl backup'")->required();
+  restore->footer("The store directory (--db) must not hold a store: restore never overwrites one.");
+  SetRun(restore, ctx, [source](const Context& c) { return RestoreFrom(c, *source); });
 }
 
 }  // namespace consent::cli

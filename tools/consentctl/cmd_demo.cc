@@ -35,12 +35,6 @@
 namespace consent::cli {
 namespace {
 
-constexpr OptionSpec kDemoOptions[] = {
-    {.name = "--seed"},
-    {.name = "--calls"},
-    {.name = "--agents"},
-};
-
 std::string Seconds(std::chrono::milliseconds d) {
   char buf[32];
   std::snprintf(buf, sizeof(buf), "%.1f s", static_cast<double>(d.count()) / 1000.0);
@@ -162,24 +156,8 @@ std::string RestartHint(const std::string& db_path, uint64_t head_before, uint64
          " earlier events; to start again, pass a fresh --db (or restore a copy taken before the demo)";
 }
 
-}  // namespace
-
-int RunDemo(const Context& ctx, std::span<const std::string> args) {
-  ParsedArgs parsed;
-  if (auto err = ParseArgs(args, kDemoOptions, &parsed)) return UsageError(ctx, *err);
-  if (!parsed.positionals.empty()) {
-    return UsageError(ctx, "unexpected argument \"" + parsed.positionals.front() + "\"");
-  }
-  SimulationOptions options;
-  uint64_t seed = options.seed, calls = options.calls, agents = options.agents;
-  if (auto err = GetUintOption(parsed, "--seed", 0, &seed)) return UsageError(ctx, *err);
-  if (auto err = GetUintOption(parsed, "--calls", 1, &calls)) return UsageError(ctx, *err);
-  if (auto err = GetUintOption(parsed, "--agents", 12, &agents)) return UsageError(ctx, *err);
-  if (calls > 10'000'000) return UsageError(ctx, "option --calls expects at most 10000000");
-  if (agents > 100'000) return UsageError(ctx, "option --agents expects at most 100000");
-  options.seed = seed;
-  options.calls = static_cast<uint32_t>(calls);
-  options.agents = static_cast<uint32_t>(agents);
+int RunDemo(const Context& ctx, SimulationOptions options) {
+  const uint64_t calls = options.calls;
 
   StatusOr<std::unique_ptr<EventStore>> store = OpenStore(ctx, /*create=*/true);
   if (!store.ok()) return Fail(ctx, store.status());
@@ -219,7 +197,7 @@ int RunDemo(const Context& ctx, std::span<const std::string> args) {
       std::chrono::steady_clock::now() - fold_start);
 
   FormatOptions fopt;
-  fopt.color = isatty(STDOUT_FILENO) == 1;
+  fopt.color = UseColor(stdout);
   std::string out = SummaryText(*summary, options);
   out += FormatReport(*report, ReportFormat::kTable, fopt);
   out += "\nTo print this report again:\n  consentctl --db " + ctx.db_path + " report --at " +
@@ -246,6 +224,27 @@ int RunDemo(const Context& ctx, std::span<const std::string> args) {
     return Fail(ctx, "writing to standard output failed");
   }
   return kExitOk;
+}
+
+}  // namespace
+
+void AddDemoCommand(CLI::App& app, Context& ctx) {
+  auto options = std::make_shared<SimulationOptions>();
+  CLI::App* cmd = AddCommand(app, "demo", "simulate a contact-centre day into the store and print its audit report");
+  cmd->add_option("--seed", options->seed,
+                  "random seed: the same seed gives the same day (default: " + std::to_string(options->seed) + ")")
+      ->type_name("N");
+  cmd->add_option("--calls", options->calls,
+                  "calls in the day, 1 to 10000000 (default: " + std::to_string(options->calls) + ")")
+      ->check(IntegerBetween(1, 10'000'000))
+      ->type_name("N");
+  cmd->add_option("--agents", options->agents,
+                  "agents on duty, 12 to 100000 (default: " + std::to_string(options->agents) + ")")
+      ->check(IntegerBetween(12, 100'000))
+      ->type_name("N");
+  cmd->footer("Creates the store when missing; on a store that holds events, simulates the day after "
+              "the last one. Then six months pass: a legal hold, a purge job, and the report again.");
+  SetRun(cmd, ctx, [options](const Context& c) { return RunDemo(c, *options); });
 }
 
 }  // namespace consent::cli

@@ -6,7 +6,7 @@
 // `consentctl verify` still passes. Erasing an erased subject changes nothing and says so.
 
 #include <cstdio>
-#include <span>
+#include <memory>
 #include <string>
 
 #include "cli.h"
@@ -15,26 +15,19 @@
 namespace consent::cli {
 namespace {
 
-constexpr OptionSpec kEraseOptions[] = {
-    {.name = "--request"},
-    kMasterKeyFileOption,
+struct EraseArgs {
+  std::string ref;
+  std::string request;
+  std::string master_key_file;
 };
 
-}  // namespace
-
-int RunErase(const Context& ctx, std::span<const std::string> args) {
-  ParsedArgs parsed;
-  if (auto err = ParseArgs(args, kEraseOptions, &parsed)) return UsageError(ctx, *err);
-  if (parsed.positionals.empty()) return UsageError(ctx, "missing the subject reference REF");
-  if (parsed.positionals.size() > 1) {
-    return UsageError(ctx, "unexpected argument \"" + parsed.positionals[1] + "\"");
-  }
-  const std::string& ref = parsed.positionals[0];
-  const std::string request = parsed.get("--request").value_or("");
+int RunErase(const Context& ctx, const EraseArgs& args) {
+  const std::string& ref = args.ref;
+  const std::string& request = args.request;
   if (Status s = ValidateSubjectRef(ref); !s.ok()) return UsageError(ctx, s.message());
 
   int code = kExitOk;
-  std::optional<MasterKey> key = LoadMasterKey(ctx, parsed, &code);
+  std::optional<MasterKey> key = LoadMasterKey(ctx, args.master_key_file, &code);
   if (!key) return code;
   std::unique_ptr<EventStore> store;
   std::unique_ptr<SubjectDirectory> dir = OpenDirectory(ctx, *key, /*create=*/false, &store, &code);
@@ -50,6 +43,18 @@ int RunErase(const Context& ctx, std::span<const std::string> args) {
                 r->key_id.c_str(), static_cast<unsigned long long>(r->position));
   }
   return kExitOk;
+}
+
+}  // namespace
+
+void AddEraseCommand(CLI::App& app, Context& ctx) {
+  auto args = std::make_shared<EraseArgs>();
+  CLI::App* cmd = AddCommand(app, "erase", "crypto-shred a subject: destroy its key, record SubjectErased, scrub the files");
+  cmd->add_option("REF", args->ref, "the subject's reference")->required();
+  cmd->add_option("--request", args->request, "the erasure request it answers (recorded with SubjectErased)")
+      ->type_name("ID");
+  AddMasterKeyFileOption(cmd, &args->master_key_file);
+  SetRun(cmd, ctx, [args](const Context& c) { return RunErase(c, *args); });
 }
 
 }  // namespace consent::cli

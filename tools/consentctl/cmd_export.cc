@@ -7,7 +7,7 @@
 
 #include <cstdio>
 #include <limits>
-#include <span>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -23,15 +23,6 @@ namespace {
 
 using google::protobuf::FieldDescriptor;
 using google::protobuf::OneofDescriptor;
-
-constexpr OptionSpec kExportOptions[] = {
-    {.name = "--from"},
-    {.name = "--to"},
-    {.name = "--stream"},
-    {.name = "--category", .repeatable = true},
-    {.name = "--type", .repeatable = true},
-    {.name = "--limit"},
-};
 
 // Events fetched per ReadStream call with --stream.
 constexpr size_t kStreamPage = 512;
@@ -136,35 +127,27 @@ int ExportAll(const Context& ctx, const EventStore& store, const ExportRequest& 
   options.filter.types = req.types;
   JsonLinesWriter writer;
   bool write_failed = false;
+  Progress progress("export");
+  const uint64_t last = req.to != 0 ? req.to : store.HeadPosition();
+  const uint64_t total = last >= req.from ? last - req.from + 1 : 0;
   Status status = store.ScanAll(options, [&](const Event& e) {
     if (writer.written() >= req.limit) return false;
     write_failed = !writer.Write(e);
+    progress.Update("events", e.position() - req.from + 1, total);
     return !write_failed;
   });
+  progress.Clear();
   if (write_failed) return Fail(ctx, writer.error());
   if (!status.ok()) return Fail(ctx, status);
   return kExitOk;
 }
 
-}  // namespace
 
-int RunExport(const Context& ctx, std::span<const std::string> args) {
-  ParsedArgs parsed;
-  if (auto err = ParseArgs(args, kExportOptions, &parsed)) return UsageError(ctx, *err);
-  if (!parsed.positionals.empty()) {
-    return UsageError(ctx, "unexpected argument \"" + parsed.positionals.front() + "\"");
-  }
-  ExportRequest req;
-  if (auto err = GetUintOption(parsed, "--from", 1, &req.from)) return UsageError(ctx, *err);
-  if (auto err = GetUintOption(parsed, "--to", 1, &req.to)) return UsageError(ctx, *err);
-  if (auto err = GetUintOption(parsed, "--limit", 0, &req.limit)) return UsageError(ctx, *err);
+int RunExport(const Context& ctx, ExportRequest req) {
   if (req.to != 0 && req.to < req.from) {
     return UsageError(ctx, "--to " + std::to_string(req.to) + " is before --from " +
                                std::to_string(req.from));
   }
-  req.stream = parsed.get("--stream");
-  req.categories = parsed.all("--category");
-  req.types = parsed.all("--type");
   if (req.stream && !req.categories.empty()) {
     return UsageError(ctx, "--stream and --category cannot be combined");
   }
@@ -179,6 +162,26 @@ int RunExport(const Context& ctx, std::span<const std::string> args) {
   if (!store.ok()) return Fail(ctx, store.status());
   if (req.limit == 0) return kExitOk;
   return req.stream ? ExportStream(ctx, **store, req) : ExportAll(ctx, **store, req);
+}
+
+}  // namespace
+
+void AddExportCommand(CLI::App& app, Context& ctx) {
+  auto req = std::make_shared<ExportRequest>();
+  CLI::App* cmd = AddCommand(app, "export", "write events as JSON Lines to stdout");
+  cmd->add_option("--from", req->from, "first log position (default: 1)")->check(IntegerBetween(1))->type_name("POS");
+  cmd->add_option("--to", req->to, "last log position (default: the head)")->check(IntegerBetween(1))->type_name("POS");
+  cmd->add_option("--stream", req->stream, "only this stream, in revision order")->type_name("S");
+  cmd->add_option("--category", req->categories,
+                  "only streams of this category, the part of the id before the first '-' (repeatable)")
+      ->type_name("C");
+  cmd->add_option("--type", req->types,
+                  "only events of this payload type: AnnotationAdded or annotation_added (repeatable)")
+      ->type_name("T");
+  cmd->add_option("--limit", req->limit, "at most N events (default: all)")->check(IntegerBetween(0))->type_name("N");
+  cmd->footer("One consent.v1.Event per line in protobuf's JSON mapping, every store-assigned field "
+              "included: 'consentctl import' reads it back.");
+  SetRun(cmd, ctx, [req](const Context& c) { return RunExport(c, *req); });
 }
 
 }  // namespace consent::cli

@@ -7,62 +7,46 @@
 // Everything is checked before the store is opened: bad input creates and changes nothing.
 
 #include <cstdio>
-#include <span>
+#include <memory>
 #include <string>
 
 #include "cli.h"
+#include "consent/output.h"
 #include "master_key.h"
 
 namespace consent::cli {
 namespace {
 
-constexpr OptionSpec kSetOptions[] = {
-    {.name = "--kind"}, {.name = "--phone"}, {.name = "--name"}, {.name = "--note"},
-    kMasterKeyFileOption,
+struct SetArgs {
+  std::string ref;
+  std::string kind;
+  Identity identity;
+  std::string master_key_file;
 };
-constexpr OptionSpec kShowOptions[] = {
-    {.name = "--format"},
-    kMasterKeyFileOption,
+
+struct ShowArgs {
+  std::string ref;
+  std::string format;
+  std::string master_key_file;
 };
 
 std::string_view KindName(v1::Party kind) {
   return kind == v1::PARTY_CALLER ? "caller" : kind == v1::PARTY_AGENT ? "agent" : "unspecified";
 }
 
-int RunSet(const Context& ctx, std::span<const std::string> args) {
-  ParsedArgs parsed;
-  if (auto err = ParseArgs(args, kSetOptions, &parsed)) return UsageError(ctx, *err);
-  if (parsed.positionals.size() != 1) {
-    return UsageError(ctx, parsed.positionals.empty() ? "identity set: missing REF"
-                                                      : "identity set: unexpected argument \"" +
-                                                            parsed.positionals[1] + "\"");
-  }
-  const std::string& ref = parsed.positionals[0];
+int RunSet(const Context& ctx, const SetArgs& args) {
+  const std::string& ref = args.ref;
   if (Status s = ValidateSubjectRef(ref); !s.ok()) return UsageError(ctx, s.message());
-  const std::string kind_text = parsed.get("--kind").value_or("");
-  v1::Party kind = v1::PARTY_UNSPECIFIED;
-  if (kind_text == "caller") {
-    kind = v1::PARTY_CALLER;
-  } else if (kind_text == "agent") {
-    kind = v1::PARTY_AGENT;
-  } else {
-    return UsageError(ctx, kind_text.empty() ? "identity set: --kind caller|agent is required"
-                                             : "identity set: --kind must be caller or agent, not \"" +
-                                                   kind_text + "\"");
-  }
-  Identity identity;
-  identity.phone_number = parsed.get("--phone").value_or("");
-  identity.name = parsed.get("--name").value_or("");
-  identity.note = parsed.get("--note").value_or("");
-  if (Status s = ValidateIdentity(identity); !s.ok()) return UsageError(ctx, s.message());
+  const v1::Party kind = args.kind == "caller" ? v1::PARTY_CALLER : v1::PARTY_AGENT;
+  if (Status s = ValidateIdentity(args.identity); !s.ok()) return UsageError(ctx, s.message());
 
   int code = kExitOk;
-  std::optional<MasterKey> key = LoadMasterKey(ctx, parsed, &code);
+  std::optional<MasterKey> key = LoadMasterKey(ctx, args.master_key_file, &code);
   if (!key) return code;
   std::unique_ptr<EventStore> store;
   std::unique_ptr<SubjectDirectory> dir = OpenDirectory(ctx, *key, /*create=*/true, &store, &code);
   if (!dir) return code;
-  StatusOr<SealResult> r = dir->SealIdentity(ref, kind, identity);
+  StatusOr<SealResult> r = dir->SealIdentity(ref, kind, args.identity);
   if (!r.ok()) return Fail(ctx, r.status());
   std::printf("sealed the identity of %s (%s) with key %s%s, SubjectIdentitySealed at position %llu\n",
               ref.c_str(), std::string(KindName(kind)).c_str(), r->key_id.c_str(),
@@ -70,42 +54,40 @@ int RunSet(const Context& ctx, std::span<const std::string> args) {
   return kExitOk;
 }
 
-int RunShow(const Context& ctx, std::span<const std::string> args) {
-  ParsedArgs parsed;
-  if (auto err = ParseArgs(args, kShowOptions, &parsed)) return UsageError(ctx, *err);
-  if (parsed.positionals.size() != 1) {
-    return UsageError(ctx, parsed.positionals.empty() ? "identity show: missing REF"
-                                                      : "identity show: unexpected argument \"" +
-                                                            parsed.positionals[1] + "\"");
+std::string IdentityJson(const IdentityRecord& r) {
+  JsonWriter w;
+  w.BeginObject();
+  w.String("subject_ref", r.subject_ref);
+  w.String("kind", KindName(r.kind));
+  w.String("key_id", r.key_id);
+  w.Bool("erased", r.erased);
+  w.Uint("sealed_position", r.sealed_position);
+  w.Uint("erased_position", r.erased_position);
+  if (r.identity) {
+    w.String("phone_number", r.identity->phone_number);
+    w.String("name", r.identity->name);
+    w.String("note", r.identity->note);
+  } else {
+    w.Null("phone_number");
+    w.Null("name");
+    w.Null("note");
   }
-  const std::string& ref = parsed.positionals[0];
+  w.EndObject();
+  return w.Take();
+}
+
+int RunShow(const Context& ctx, const ShowArgs& args) {
+  const std::string& ref = args.ref;
   if (Status s = ValidateSubjectRef(ref); !s.ok()) return UsageError(ctx, s.message());
-  const std::string format = parsed.get("--format").value_or("table");
-  if (format != "table" && format != "json") {
-    return UsageError(ctx, "identity show: --format must be table or json, not \"" + format + "\"");
-  }
   int code = kExitOk;
-  std::optional<MasterKey> key = LoadMasterKey(ctx, parsed, &code);
+  std::optional<MasterKey> key = LoadMasterKey(ctx, args.master_key_file, &code);
   if (!key) return code;
   std::unique_ptr<EventStore> store;
   std::unique_ptr<SubjectDirectory> dir = OpenDirectory(ctx, *key, /*create=*/false, &store, &code);
   if (!dir) return code;
   StatusOr<IdentityRecord> r = dir->Lookup(ref);
   if (!r.ok()) return Fail(ctx, r.status());
-  if (format == "json") {
-    std::string out = "{\"subject_ref\":" + JsonQuote(r->subject_ref) +
-                      ",\"kind\":" + JsonQuote(KindName(r->kind)) + ",\"key_id\":" + JsonQuote(r->key_id) +
-                      ",\"erased\":" + (r->erased ? "true" : "false") +
-                      ",\"sealed_position\":" + std::to_string(r->sealed_position) +
-                      ",\"erased_position\":" + std::to_string(r->erased_position);
-    if (r->identity) {
-      out += ",\"phone_number\":" + JsonQuote(r->identity->phone_number) +
-             ",\"name\":" + JsonQuote(r->identity->name) + ",\"note\":" + JsonQuote(r->identity->note);
-    }
-    out += "}\n";
-    std::fputs(out.c_str(), stdout);
-    return kExitOk;
-  }
+  if (args.format == "json") return WriteOut(ctx, IdentityJson(*r));
   std::printf("subject   %s\nkind      %s\nkey       %s\n", r->subject_ref.c_str(),
               std::string(KindName(r->kind)).c_str(), r->key_id.c_str());
   if (r->erased) {
@@ -121,13 +103,39 @@ int RunShow(const Context& ctx, std::span<const std::string> args) {
   return kExitOk;
 }
 
+void AddSetCommand(CLI::App* identity, Context& ctx) {
+  auto args = std::make_shared<SetArgs>();
+  CLI::App* cmd = AddCommand(
+      *identity, "set", "seal a subject's identity (SubjectIdentitySealed); creates the store when missing");
+  cmd->add_option("REF", args->ref, "the subject's reference (caller-..., agent-...)")->required();
+  cmd->add_option("--kind", args->kind, "the kind of subject")
+      ->required()
+      ->check(CLI::IsMember({"caller", "agent"}))
+      ->option_text("caller|agent");
+  cmd->add_option("--phone", args->identity.phone_number, "phone number (E.164: +3225551234)")->type_name("P");
+  cmd->add_option("--name", args->identity.name, "full name")->type_name("N");
+  cmd->add_option("--note", args->identity.note, "free text, bounded")->type_name("T");
+  AddMasterKeyFileOption(cmd, &args->master_key_file);
+  SetRun(cmd, ctx, [args](const Context& c) { return RunSet(c, *args); });
+}
+
+void AddShowCommand(CLI::App* identity, Context& ctx) {
+  auto args = std::make_shared<ShowArgs>();
+  CLI::App* cmd = AddCommand(*identity, "show", "print a subject's latest identity, or that it was erased");
+  cmd->add_option("REF", args->ref, "the subject's reference")->required();
+  AddFormatOption(cmd, &args->format, {"table", "json"});
+  AddMasterKeyFileOption(cmd, &args->master_key_file);
+  SetRun(cmd, ctx, [args](const Context& c) { return RunShow(c, *args); });
+}
+
 }  // namespace
 
-int RunIdentity(const Context& ctx, std::span<const std::string> args) {
-  if (args.empty()) return UsageError(ctx, "missing the subcommand: set or show");
-  if (args[0] == "set") return RunSet(ctx, args.subspan(1));
-  if (args[0] == "show") return RunShow(ctx, args.subspan(1));
-  return UsageError(ctx, "unknown subcommand \"" + args[0] + "\" (expected set or show)");
+void AddIdentityCommand(CLI::App& app, Context& ctx) {
+  CLI::App* identity = AddCommand(
+      app, "identity", "seal a subject's real identity in the subject directory, or show it (or \"erased\")");
+  identity->require_subcommand(1);
+  AddSetCommand(identity, ctx);
+  AddShowCommand(identity, ctx);
 }
 
 }  // namespace consent::cli

@@ -355,20 +355,15 @@ class Importer {
 };
 
 // --trust-facts: check the schema only, not the facts (replaying a log known to be good).
-constexpr OptionSpec kImportOptions[] = {{.name = "--trust-facts", .takes_value = false}};
-
 }  // namespace
 
-int RunImport(const Context& ctx, std::span<const std::string> args) {
-  ParsedArgs parsed;
-  if (auto err = ParseArgs(args, kImportOptions, &parsed)) {
-    return UsageError(ctx, *err);
-  }
-  if (parsed.positionals.size() != 1) {
-    return UsageError(ctx, parsed.positionals.empty() ? "no input file given (use - for stdin)"
-                                                      : "give exactly one input file");
-  }
-  const std::string& path = parsed.positionals.front();
+struct ImportArgs {
+  std::string path;
+  bool trust_facts = false;
+};
+
+int RunImport(const Context& ctx, const ImportArgs& args) {
+  const std::string& path = args.path;
 
   FilePtr input;
   std::string display_name = path;
@@ -389,8 +384,23 @@ int RunImport(const Context& ctx, std::span<const std::string> args) {
     store = std::move(opened).value();
   }
   Importer importer(ctx, display_name, input.get(), std::move(store),
-                    /*check_facts=*/!parsed.has("--trust-facts"));
+                    /*check_facts=*/!args.trust_facts);
   return importer.Run();
+}
+
+void AddImportCommand(CLI::App& app, Context& ctx) {
+  auto args = std::make_shared<ImportArgs>();
+  CLI::App* cmd = AddCommand(app, "import",
+                             "append events from JSON Lines (whole file validated first; safe to re-run)");
+  cmd->alias("append");
+  cmd->add_option("FILE", args->path, "JSON Lines, one consent.v1.Event per line naming its streamId; - for stdin")
+      ->required();
+  cmd->footer("Creates the store when missing. Every line is checked as JSON, against the schema and, unless --trust-facts, as a fact the Ledger would record given the store and the lines before it. Nothing is appended unless every line is valid; events "
+              "already stored (same id, same content) are skipped, so an interrupted import can be re-run.");
+  cmd->add_flag("--trust-facts", args->trust_facts,
+                "check only the schema, not the facts (for replaying a log already checked, such as "
+                "an export of another store)");
+  SetRun(cmd, ctx, [args](const Context& c) { return RunImport(c, *args); });
 }
 
 }  // namespace consent::cli

@@ -5,7 +5,6 @@
 // open (every command says so on stderr); this command forces it.
 
 #include <cstdio>
-#include <span>
 #include <string>
 
 #include "cli.h"
@@ -30,13 +29,11 @@ int RebuildCompliance(const Context& ctx) {
   return kExitOk;
 }
 
-int RunRebuild(const Context& ctx, std::span<const std::string> args) {
-  ParsedArgs parsed;
-  if (auto err = ParseArgs(args, {}, &parsed)) return UsageError(ctx, *err);
-  if (!parsed.positionals.empty()) {
-    return UsageError(ctx, "unexpected argument \"" + parsed.positionals.front() + "\"");
-  }
-  return RebuildCompliance(ctx);
+void AddRebuildCommand(CLI::App& app, Context& ctx) {
+  CLI::App* cmd = AddCommand(app, "rebuild", "discard the compliance state and refold it from position 1");
+  cmd->footer("The state is also rebuilt by itself when it cannot be trusted at open (every command "
+              "then says so on stderr); this command forces it.");
+  SetRun(cmd, ctx, [](const Context& c) { return RebuildCompliance(c); });
 }
 
 }  // namespace consent::cli

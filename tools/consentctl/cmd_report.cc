@@ -24,36 +24,16 @@
 namespace consent::cli {
 namespace {
 
-constexpr OptionSpec kReportOptions[] = {
-    {.name = "--format"},
-    {.name = "--at"},
-    {.name = "--from"},
-    {.name = "--to"},
+struct ReportArgs {
+  std::string format;
+  ReportOptions options;
 };
 
-}  // namespace
-
-int RunReport(const Context& ctx, std::span<const std::string> args) {
-  ParsedArgs parsed;
-  if (auto err = ParseArgs(args, kReportOptions, &parsed)) return UsageError(ctx, *err);
-  if (!parsed.positionals.empty()) {
-    return UsageError(ctx, "unexpected argument \"" + parsed.positionals.front() + "\"");
-  }
-  const std::string format_name = parsed.get("--format").value_or("table");
-  ReportFormat format;
-  if (format_name == "table") {
-    format = ReportFormat::kTable;
-  } else if (format_name == "json") {
-    format = ReportFormat::kJson;
-  } else if (format_name == "csv") {
-    format = ReportFormat::kCsv;
-  } else {
-    return UsageError(ctx, "--format must be table, json or csv, got \"" + format_name + "\"");
-  }
-  ReportOptions ropt;
-  if (auto err = GetTimeOption(parsed, "--at", &ropt.at)) return UsageError(ctx, *err);
-  if (auto err = GetTimeOption(parsed, "--from", &ropt.from)) return UsageError(ctx, *err);
-  if (auto err = GetTimeOption(parsed, "--to", &ropt.to)) return UsageError(ctx, *err);
+int RunReport(const Context& ctx, const ReportArgs& args) {
+  const ReportFormat format = args.format == "json"  ? ReportFormat::kJson
+                              : args.format == "csv" ? ReportFormat::kCsv
+                                                     : ReportFormat::kTable;
+  const ReportOptions& ropt = args.options;
   if (ropt.from && ropt.to && *ropt.to < *ropt.from) {
     return UsageError(ctx, "--to is before --from");
   }
@@ -74,12 +54,26 @@ int RunReport(const Context& ctx, std::span<const std::string> args) {
   if (!report.ok()) return Fail(ctx, report.status());
 
   FormatOptions fopt;
-  fopt.color = format == ReportFormat::kTable && isatty(STDOUT_FILENO) == 1;
+  fopt.color = format == ReportFormat::kTable && UseColor(stdout);
   const std::string out = FormatReport(*report, format, fopt);
   if (std::fwrite(out.data(), 1, out.size(), stdout) != out.size()) {
     return Fail(ctx, "writing to standard output failed");
   }
   return kExitOk;
+}
+
+}  // namespace
+
+void AddReportCommand(CLI::App& app, Context& ctx) {
+  auto args = std::make_shared<ReportArgs>();
+  CLI::App* cmd = AddCommand(app, "report", "print the audit report (verdicts by rule, objections, sampling, accesses)");
+  AddFormatOption(cmd, &args->format, {"table", "json", "csv"});
+  AddTimeOption(cmd, "--at", &args->options.at, "the time to judge at (default: now)");
+  AddTimeOption(cmd, "--from", &args->options.from, "count only calls started at or after TIME");
+  AddTimeOption(cmd, "--to", &args->options.to, "count only calls started before TIME");
+  cmd->footer("Times are RFC 3339 (2026-03-02T18:00:00Z) or dates (2026-03-02, midnight UTC). The "
+              "projections' state is kept in the store: the next run folds only what is new.");
+  SetRun(cmd, ctx, [args](const Context& c) { return RunReport(c, *args); });
 }
 
 }  // namespace consent::cli

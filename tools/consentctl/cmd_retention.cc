@@ -20,13 +20,16 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
-#include <span>
+#include <memory>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "cli.h"
 #include "consent/compliance.h"
 #include "consent/event_store.h"
 #include "consent/ledger.h"
+#include "consent/output.h"
 #include "consent/report.h"
 #include "consent/retention.h"
 #include "consent/subject_index.h"
@@ -34,13 +37,6 @@
 
 namespace consent::cli {
 namespace {
-
-int Write(const Context& ctx, const std::string& out) {
-  if (std::fwrite(out.data(), 1, out.size(), stdout) != out.size()) {
-    return Fail(ctx, "writing to standard output failed");
-  }
-  return kExitOk;
-}
 
 // Opens the store and brings the projections to the head, judging at `at`.
 StatusOr<std::unique_ptr<Compliance>> OpenCompliance(EventStore* store, TimePoint at) {
@@ -110,180 +106,227 @@ std::string FormatPlanTable(const RetentionPlan& plan) {
   return out;
 }
 
-std::string CsvField(const std::string& s) {
-  if (s.find_first_of(",\"\n") == std::string::npos) return s;
-  std::string out = "\"";
-  for (char c : s) {
-    if (c == '"') out += '"';
-    out += c;
-  }
-  return out + "\"";
+// "RETENTION" for PURGE_REASON_RETENTION; "" when unspecified (the name pandas shows too).
+std::string ReasonName(v1::PurgeReason r) {
+  if (r == v1::PURGE_REASON_UNSPECIFIED) return "";
+  std::string name = v1::PurgeReason_Name(r);
+  constexpr std::string_view kPrefix = "PURGE_REASON_";
+  return name.starts_with(kPrefix) ? name.substr(kPrefix.size()) : name;
 }
 
-std::string FormatPlanCsv(const RetentionPlan& plan) {
-  std::string out =
-      "state,rule_id,due,target,recording_id,artefact_id,copy_id,document_id,call_id,agent_ref,storage_ref,"
-      "content_hash,reason,cause_ref,overdue_seconds,held_by\n";
-  for (const PurgeItem& i : plan.items) {
-    std::string held;
-    for (const auto& h : i.held_by) held += (held.empty() ? "" : ";") + h;
-    out += std::string(PurgeStateName(i.state)) + "," + i.rule_id + "," + FormatTime(i.due) + "," +
-           std::string(PurgeTargetName(i.target)) + "," + CsvField(i.recording_id) + "," + CsvField(i.artefact_id) +
-           "," + CsvField(i.copy_id) + "," + CsvField(i.document_id) + "," + CsvField(i.call_id) + "," +
-           CsvField(i.agent_ref) + "," + CsvField(i.storage_ref) + "," + i.content_hash_hex + "," +
-           std::string(v1::PurgeReason_Name(i.reason)) + "," + CsvField(i.cause_ref) + "," +
-           std::to_string(i.overdue_by.count() / 1000000000LL) + "," + CsvField(held) + "\n";
+// The purge plan's columns, in order (docs/output.md): one definition for CSV and JSON.
+template <typename Sink>
+void PlanItemColumns(const PurgeItem& i, Sink& s) {
+  s.Str("state", PurgeStateName(i.state));
+  s.Str("rule_id", i.rule_id);
+  s.Time("due", i.due);
+  s.Time("collected", i.collected);
+  s.Str("target", PurgeTargetName(i.target));
+  s.Str("recording_id", i.recording_id);
+  s.Str("artefact_id", i.artefact_id);
+  s.Str("copy_id", i.copy_id);
+  s.Str("document_id", i.document_id);
+  s.Str("call_id", i.call_id);
+  s.Str("agent_ref", i.agent_ref);
+  s.Str("storage_ref", i.storage_ref);
+  s.Str("content_hash", i.content_hash_hex);
+  s.Str("reason", ReasonName(i.reason));
+  s.Str("cause_ref", i.cause_ref);
+  s.Seconds("overdue_seconds", i.overdue_by);
+  s.List("held_by", i.held_by);
+}
+
+// The legal holds' columns (the "holds" array of the JSON plan).
+template <typename Sink>
+void HoldColumns(const HoldStatus& h, Sink& s) {
+  s.Str("hold_id", h.hold_id);
+  s.Bool("active", h.active);
+  s.Str("case_reference", h.case_reference);
+  s.Str("owner_ref", h.owner_ref);
+  s.Str("reason", h.reason);
+  s.Time("placed", h.placed);
+  s.OptTime("released", h.released);
+  s.Time("review_due", h.review_due);
+  s.Bool("review_overdue", h.review_overdue);
+  s.Uint("items_held", h.items_held);
+}
+
+// Writes columns as the members of a JSON object.
+struct JsonSink {
+  JsonWriter& w;
+  void Str(std::string_view k, std::string_view v) { w.String(k, v); }
+  void Time(std::string_view k, TimePoint t) { w.Time(k, t); }
+  void OptTime(std::string_view k, const std::optional<TimePoint>& t) { w.OptTime(k, t); }
+  void Seconds(std::string_view k, std::chrono::nanoseconds d) { w.Raw(k, FormatSeconds(d)); }
+  void List(std::string_view k, const std::vector<std::string>& v) { w.Strings(k, v); }
+  void Bool(std::string_view k, bool v) { w.Bool(k, v); }
+  void Uint(std::string_view k, uint64_t v) { w.Uint(k, v); }
+};
+
+// Collects columns as one CSV row (and their names, for the header).
+struct CsvSink {
+  std::vector<std::string_view> names;
+  std::vector<std::string> fields;
+  void Add(std::string_view k, std::string v) {
+    names.push_back(k);
+    fields.push_back(std::move(v));
   }
-  return out;
+  void Str(std::string_view k, std::string_view v) { Add(k, std::string(v)); }
+  void Time(std::string_view k, TimePoint t) { Add(k, FormatTime(t)); }
+  void Seconds(std::string_view k, std::chrono::nanoseconds d) { Add(k, FormatSeconds(d)); }
+  void List(std::string_view k, const std::vector<std::string>& v) { Add(k, CsvList(v)); }
+};
+
+std::string FormatPlanCsv(const RetentionPlan& plan) {
+  CsvSink header;
+  PlanItemColumns(PurgeItem{}, header);
+  CsvWriter csv(header.names);
+  for (const PurgeItem& i : plan.items) {
+    CsvSink row;
+    PlanItemColumns(i, row);
+    csv.Row(row.fields);
+  }
+  return csv.Take();
 }
 
 std::string FormatPlanJson(const RetentionPlan& plan) {
-  std::string out = "{\n  \"at\": " + JsonQuote(FormatTime(plan.at)) + ",\n  \"log_position\": " +
-                    std::to_string(plan.position) + ",\n  \"counts\": {\"overdue\": " + std::to_string(plan.overdue) +
-                    ", \"due\": " + std::to_string(plan.due) + ", \"awaiting_receipt\": " +
-                    std::to_string(plan.awaiting_receipt) + ", \"held\": " + std::to_string(plan.held) +
-                    ", \"scheduled\": " + std::to_string(plan.scheduled) + ", \"done\": " + std::to_string(plan.done) +
-                    "},\n  \"items\": [";
-  for (size_t k = 0; k < plan.items.size(); ++k) {
-    const PurgeItem& i = plan.items[k];
-    std::string held;
-    for (const auto& h : i.held_by) held += (held.empty() ? "" : ", ") + JsonQuote(h);
-    out += std::string(k ? "," : "") + "\n    {\"state\": " + JsonQuote(PurgeStateName(i.state)) +
-           ", \"rule_id\": " + JsonQuote(i.rule_id) + ", \"due\": " + JsonQuote(FormatTime(i.due)) +
-           ", \"target\": " + JsonQuote(PurgeTargetName(i.target)) + ", \"recording_id\": " + JsonQuote(i.recording_id) +
-           ", \"artefact_id\": " + JsonQuote(i.artefact_id) + ", \"copy_id\": " + JsonQuote(i.copy_id) +
-           ", \"document_id\": " + JsonQuote(i.document_id) + ", \"call_id\": " + JsonQuote(i.call_id) +
-           ", \"agent_ref\": " + JsonQuote(i.agent_ref) + ", \"storage_ref\": " + JsonQuote(i.storage_ref) +
-           ", \"content_hash\": " + JsonQuote(i.content_hash_hex) + ", \"reason\": " +
-           JsonQuote(v1::PurgeReason_Name(i.reason)) + ", \"cause_ref\": " + JsonQuote(i.cause_ref) +
-           ", \"overdue_seconds\": " + std::to_string(i.overdue_by.count() / 1000000000LL) + ", \"held_by\": [" + held +
-           "]}";
+  JsonWriter w;
+  JsonSink sink{w};
+  w.BeginObject();
+  w.Time("at", plan.at);
+  w.Uint("log_position", plan.position);
+  w.BeginObject("counts");
+  w.Uint("overdue", plan.overdue);
+  w.Uint("due", plan.due);
+  w.Uint("awaiting_receipt", plan.awaiting_receipt);
+  w.Uint("held", plan.held);
+  w.Uint("scheduled", plan.scheduled);
+  w.Uint("done", plan.done);
+  w.Uint("recordings", plan.recordings);
+  w.Uint("documents", plan.documents);
+  w.EndObject();
+  w.BeginArray("items");
+  for (const PurgeItem& i : plan.items) {
+    w.BeginObject();
+    PlanItemColumns(i, sink);
+    w.EndObject();
   }
-  out += plan.items.empty() ? "],\n" : "\n  ],\n";
-  out += "  \"holds\": [";
-  for (size_t k = 0; k < plan.holds.size(); ++k) {
-    const HoldStatus& h = plan.holds[k];
-    out += std::string(k ? "," : "") + "\n    {\"hold_id\": " + JsonQuote(h.hold_id) + ", \"active\": " +
-           (h.active ? "true" : "false") + ", \"case_reference\": " + JsonQuote(h.case_reference) +
-           ", \"owner_ref\": " + JsonQuote(h.owner_ref) + ", \"review_due\": " + JsonQuote(FormatTime(h.review_due)) +
-           ", \"review_overdue\": " + (h.review_overdue ? "true" : "false") +
-           ", \"items_held\": " + std::to_string(h.items_held) + "}";
+  w.EndArray();
+  w.BeginArray("holds");
+  for (const HoldStatus& h : plan.holds) {
+    w.BeginObject();
+    HoldColumns(h, sink);
+    w.EndObject();
   }
-  out += plan.holds.empty() ? "]\n}\n" : "\n  ]\n}\n";
-  return out;
+  w.EndArray();
+  w.EndObject();
+  return w.Take();
 }
 
-constexpr OptionSpec kPlanOptions[] = {
-    {.name = "--at"}, {.name = "--horizon"}, {.name = "--all", .takes_value = false}, {.name = "--format"}};
-
-constexpr OptionSpec kHoldOptions[] = {
-    {.name = "--id"},        {.name = "--reason"},    {.name = "--case"},
-    {.name = "--owner"},     {.name = "--review-by"}, {.name = "--next"},
-    {.name = "--by"},        {.name = "--at"},        {.name = "--call", .repeatable = true},
-    {.name = "--recording", .repeatable = true},      {.name = "--document", .repeatable = true},
-    {.name = "--agent", .repeatable = true},          {.name = "--subject", .repeatable = true},
+struct PlanArgs {
+  std::optional<TimePoint> at;
+  uint64_t horizon = 24;
+  bool all = false;
+  std::string format;
 };
 
-constexpr OptionSpec kSubjectOptions[] = {{.name = "--at"}, kMasterKeyFileOption};
-
-}  // namespace
-
-int RunPurgePlan(const Context& ctx, std::span<const std::string> args) {
-  ParsedArgs parsed;
-  if (auto err = ParseArgs(args, kPlanOptions, &parsed)) return UsageError(ctx, *err);
-  if (!parsed.positionals.empty()) return UsageError(ctx, "unexpected argument \"" + parsed.positionals.front() + "\"");
+// Every option of the three hold actions; each action registers the ones it records.
+struct HoldArgs {
+  std::string action;
+  std::string id;
+  std::string reason;
+  std::string case_reference;
+  std::string owner;
+  std::string by;
+  std::optional<TimePoint> review_by;
+  std::optional<TimePoint> next;
   std::optional<TimePoint> at;
-  if (auto err = GetTimeOption(parsed, "--at", &at)) return UsageError(ctx, *err);
-  uint64_t horizon = 24;
-  if (auto err = GetUintOption(parsed, "--horizon", 0, &horizon)) return UsageError(ctx, *err);
-  const std::string format = parsed.get("--format").value_or("table");
-  if (format != "table" && format != "json" && format != "csv") {
-    return UsageError(ctx, "--format must be table, json or csv, got \"" + format + "\"");
-  }
+  std::vector<std::string> calls, recordings, documents, agents, subjects;
+  bool review_reason_given = false;
+};
+
+struct SubjectArgs {
+  std::string ref;
+  std::optional<TimePoint> at;
+  std::string master_key_file;
+};
+
+int RunPurgePlan(const Context& ctx, const PlanArgs& args) {
   auto store = OpenStoreForReading(ctx);
   if (!store.ok()) return Fail(ctx, store.status());
-  const TimePoint when = at.value_or(std::chrono::system_clock::now());
+  const TimePoint when = args.at.value_or(std::chrono::system_clock::now());
   auto compliance = OpenCompliance(store->get(), when);
   if (!compliance.ok()) return Fail(ctx, compliance.status());
   PlanOptions options;
-  options.horizon = std::chrono::hours(horizon);
-  options.include_scheduled = parsed.has("--all");
-  options.include_done = parsed.has("--all");
+  options.horizon = std::chrono::hours(args.horizon);
+  options.include_scheduled = args.all;
+  options.include_done = args.all;
   const RetentionPlan plan = (*compliance)->retention().Plan(when, options);
-  if (format == "json") return Write(ctx, FormatPlanJson(plan));
-  if (format == "csv") return Write(ctx, FormatPlanCsv(plan));
-  return Write(ctx, FormatPlanTable(plan));
+  if (args.format == "json") return WriteOut(ctx, FormatPlanJson(plan));
+  if (args.format == "csv") return WriteOut(ctx, FormatPlanCsv(plan));
+  return WriteOut(ctx, FormatPlanTable(plan));
 }
 
-int RunHold(const Context& ctx, std::span<const std::string> args) {
-  if (args.empty()) return UsageError(ctx, "expected place, review or release");
-  const std::string action = args.front();
-  ParsedArgs parsed;
-  if (auto err = ParseArgs(args.subspan(1), kHoldOptions, &parsed)) return UsageError(ctx, *err);
-  if (!parsed.positionals.empty()) return UsageError(ctx, "unexpected argument \"" + parsed.positionals.front() + "\"");
-  std::optional<TimePoint> at;
-  if (auto err = GetTimeOption(parsed, "--at", &at)) return UsageError(ctx, *err);
-  const std::string id = parsed.get("--id").value_or("");
-  if (id.empty()) return UsageError(ctx, "--id is required");
+// The fact `args` describe, ready for the Ledger.
+Event HoldEvent(const HoldArgs& args) {
   Event e;
-  if (action == "place") {
-    std::optional<TimePoint> review;
-    if (auto err = GetTimeOption(parsed, "--review-by", &review)) return UsageError(ctx, *err);
+  if (args.action == "place") {
     auto* p = e.mutable_legal_hold_placed();
-    p->set_hold_id(id);
-    p->set_reason(parsed.get("--reason").value_or(""));
-    p->set_case_reference(parsed.get("--case").value_or(""));
-    p->set_owner_ref(parsed.get("--owner").value_or(""));
-    for (const auto& x : parsed.all("--call")) p->mutable_scope()->add_call_ids(x);
-    for (const auto& x : parsed.all("--recording")) p->mutable_scope()->add_recording_ids(x);
-    for (const auto& x : parsed.all("--document")) p->mutable_scope()->add_document_ids(x);
-    for (const auto& x : parsed.all("--agent")) p->mutable_scope()->add_agent_refs(x);
-    for (const auto& x : parsed.all("--subject")) p->mutable_scope()->add_subject_refs(x);
-    if (review) *p->mutable_next_review_time() = ToTimestamp(*review);
-  } else if (action == "review") {
-    std::optional<TimePoint> next;
-    if (auto err = GetTimeOption(parsed, "--next", &next)) return UsageError(ctx, *err);
+    p->set_hold_id(args.id);
+    p->set_reason(args.reason);
+    p->set_case_reference(args.case_reference);
+    p->set_owner_ref(args.owner);
+    for (const auto& x : args.calls) p->mutable_scope()->add_call_ids(x);
+    for (const auto& x : args.recordings) p->mutable_scope()->add_recording_ids(x);
+    for (const auto& x : args.documents) p->mutable_scope()->add_document_ids(x);
+    for (const auto& x : args.agents) p->mutable_scope()->add_agent_refs(x);
+    for (const auto& x : args.subjects) p->mutable_scope()->add_subject_refs(x);
+    if (args.review_by) *p->mutable_next_review_time() = ToTimestamp(*args.review_by);
+  } else if (args.action == "review") {
     auto* p = e.mutable_legal_hold_reviewed();
-    p->set_hold_id(id);
-    p->set_reviewed_by_ref(parsed.get("--by").value_or(""));
-    if (next) *p->mutable_next_review_time() = ToTimestamp(*next);
-  } else if (action == "release") {
-    auto* p = e.mutable_legal_hold_released();
-    p->set_hold_id(id);
-    p->set_released_by_ref(parsed.get("--by").value_or(""));
-    p->set_reason(parsed.get("--reason").value_or(""));
+    p->set_hold_id(args.id);
+    p->set_reviewed_by_ref(args.by);
+    if (args.next) *p->mutable_next_review_time() = ToTimestamp(*args.next);
   } else {
-    return UsageError(ctx, "expected place, review or release, got \"" + action + "\"");
+    auto* p = e.mutable_legal_hold_released();
+    p->set_hold_id(args.id);
+    p->set_released_by_ref(args.by);
+    p->set_reason(args.reason);
   }
-  *e.mutable_occur_time() = ToTimestamp(at.value_or(std::chrono::system_clock::now()));
+  *e.mutable_occur_time() = ToTimestamp(args.at.value_or(std::chrono::system_clock::now()));
+  return e;
+}
+
+int RunHold(const Context& ctx, const HoldArgs& args) {
+  if (args.review_reason_given) {
+    return UsageError(ctx, "--reason is not recorded by a review (LegalHoldReviewed holds the hold, "
+                           "the reviewer and the next review date); give the reason when placing "
+                           "or releasing the hold");
+  }
   auto store = OpenStore(ctx, /*create=*/false);
   if (!store.ok()) return Fail(ctx, store.status());
   auto ledger = Ledger::Create(store->get());
   if (!ledger.ok()) return Fail(ctx, ledger.status());
-  auto recorded = (*ledger)->Record(std::move(e));
+  auto recorded = (*ledger)->Record(HoldEvent(args));
   if (!recorded.ok()) return Fail(ctx, recorded.status());
-  const char* done = action == "place" ? "placed" : action == "review" ? "reviewed" : "released";
-  return Write(ctx, "hold " + id + " " + done + " at log position " + std::to_string(recorded->position) + "\n");
+  const char* done = args.action == "place" ? "placed" : args.action == "review" ? "reviewed" : "released";
+  return WriteOut(ctx, "hold " + args.id + " " + done + " at log position " +
+                           std::to_string(recorded->position) + "\n");
 }
 
-int RunSubject(const Context& ctx, std::span<const std::string> args) {
-  ParsedArgs parsed;
-  if (auto err = ParseArgs(args, kSubjectOptions, &parsed)) return UsageError(ctx, *err);
-  if (parsed.positionals.size() != 1) return UsageError(ctx, "expected one subject reference");
-  std::optional<TimePoint> at;
-  if (auto err = GetTimeOption(parsed, "--at", &at)) return UsageError(ctx, *err);
+int RunSubject(const Context& ctx, const SubjectArgs& args) {
   auto store = OpenStoreForReading(ctx);
   if (!store.ok()) return Fail(ctx, store.status());
-  const TimePoint when = at.value_or(std::chrono::system_clock::now());
+  const TimePoint when = args.at.value_or(std::chrono::system_clock::now());
   auto compliance = OpenCompliance(store->get(), when);
   if (!compliance.ok()) return Fail(ctx, compliance.status());
-  auto e = (*compliance)->subjects().ExportAt(parsed.positionals.front(), when);
+  auto e = (*compliance)->subjects().ExportAt(args.ref, when);
   if (!e.ok()) return Fail(ctx, e.status());
   // With the master key (option or environment), the sealed identity is opened; without it,
   // the export says only whether one is sealed or erased.
-  if (parsed.has("--master-key-file") || std::getenv(kMasterKeyEnvironmentVariable) != nullptr) {
+  if (!args.master_key_file.empty() || std::getenv(kMasterKeyEnvironmentVariable) != nullptr) {
     int exit_code = kExitOk;
-    std::optional<MasterKey> key = LoadMasterKey(ctx, parsed, &exit_code);
+    std::optional<MasterKey> key = LoadMasterKey(ctx, args.master_key_file, &exit_code);
     if (!key) return exit_code;
     auto directory = SubjectDirectory::Open(store->get(), *key);
     if (!directory.ok()) return Fail(ctx, directory.status());
@@ -294,7 +337,83 @@ int RunSubject(const Context& ctx, std::span<const std::string> args) {
       return Fail(ctx, record.status());
     }
   }
-  return Write(ctx, FormatSubjectExportJson(*e));
+  return WriteOut(ctx, FormatSubjectExportJson(*e));
+}
+
+constexpr const char* kAtHelp = "the time to judge at (default: now)";
+
+void AddPurgePlanCommand(CLI::App& app, Context& ctx) {
+  auto args = std::make_shared<PlanArgs>();
+  CLI::App* cmd = AddCommand(app, "purge-plan", "what to delete now, why and by when; legal holds and their reviews");
+  AddTimeOption(cmd, "--at", &args->at, kAtHelp);
+  cmd->add_option("--horizon", args->horizon,
+                  "list retention purges as due this many hours before their deadline (default: 24)")
+      ->check(IntegerBetween(0))
+      ->type_name("HOURS");
+  cmd->add_flag("--all", args->all, "also list scheduled purges and those already done");
+  AddFormatOption(cmd, &args->format, {"table", "json", "csv"});
+  cmd->footer("Exit status 0 even when purges are overdue: the plan says so.");
+  SetRun(cmd, ctx, [args](const Context& c) { return RunPurgePlan(c, *args); });
+}
+
+CLI::App* AddHoldAction(CLI::App* hold, Context& ctx, const std::string& action, const std::string& description,
+                        const std::shared_ptr<HoldArgs>& args) {
+  CLI::App* cmd = AddCommand(*hold, action, description);
+  cmd->add_option("--id", args->id, "the hold's id")->required()->type_name("H");
+  AddTimeOption(cmd, "--at", &args->at, "when it happened (default: now)");
+  SetRun(cmd, ctx, [args, action](const Context& c) {
+    args->action = action;
+    return RunHold(c, *args);
+  });
+  return cmd;
+}
+
+void AddHoldCommand(CLI::App& app, Context& ctx) {
+  auto args = std::make_shared<HoldArgs>();
+  CLI::App* hold = AddCommand(app, "hold", "record a legal hold, its review or its release");
+  hold->require_subcommand(1);
+
+  CLI::App* place = AddHoldAction(hold, ctx, "place", "place a legal hold: its purges wait until it is released", args);
+  place->add_option("--reason", args->reason, "why the hold is needed")->type_name("TEXT");
+  place->add_option("--case", args->case_reference, "the case it serves")->type_name("REF");
+  place->add_option("--owner", args->owner, "who answers for it")->type_name("REF");
+  AddTimeOption(place, "--review-by", &args->review_by, "first review date (default: placement + 90 days)");
+  place->add_option("--call", args->calls, "a call it covers (repeatable)")->type_name("ID");
+  place->add_option("--recording", args->recordings, "a recording it covers (repeatable)")->type_name("ID");
+  place->add_option("--document", args->documents, "an analysis document it covers (repeatable)")->type_name("ID");
+  place->add_option("--agent", args->agents, "an agent whose recordings it covers (repeatable)")->type_name("REF");
+  place->add_option("--subject", args->subjects, "a subject whose records it covers (repeatable)")->type_name("REF");
+
+  CLI::App* review = AddHoldAction(hold, ctx, "review", "record a review of a legal hold (due every 90 days)", args);
+  review->add_option("--by", args->by, "who reviewed it")->type_name("REF");
+  AddTimeOption(review, "--next", &args->next, "next review date (default: review + 90 days)");
+  // A review records no reason: refused with a clear message rather than dropped.
+  review->add_option_function<std::string>("--reason", [args](const std::string&) { args->review_reason_given = true; })
+      ->group("");
+
+  CLI::App* release = AddHoldAction(hold, ctx, "release", "release a legal hold: purges it held fall due", args);
+  release->add_option("--by", args->by, "who released it")->type_name("REF");
+  release->add_option("--reason", args->reason, "why (\"case closed\")")->type_name("TEXT");
+}
+
+void AddSubjectCommand(CLI::App& app, Context& ctx) {
+  auto args = std::make_shared<SubjectArgs>();
+  CLI::App* cmd = AddCommand(app, "subject",
+                             "subject access export (calls, recordings, access log, documents, requests) as JSON");
+  cmd->add_option("REF", args->ref, "the subject's reference")->required();
+  AddTimeOption(cmd, "--at", &args->at, kAtHelp);
+  AddMasterKeyFileOption(cmd, &args->master_key_file)
+      ->description("with the master key (this file, or $LIBCONSENT_MASTER_KEY), the export includes "
+                    "the subject's sealed identity unless erased");
+  SetRun(cmd, ctx, [args](const Context& c) { return RunSubject(c, *args); });
+}
+
+}  // namespace
+
+void AddRetentionCommands(CLI::App& app, Context& ctx) {
+  AddPurgePlanCommand(app, ctx);
+  AddHoldCommand(app, ctx);
+  AddSubjectCommand(app, ctx);
 }
 
 }  // namespace consent::cli

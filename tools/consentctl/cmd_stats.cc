@@ -1,30 +1,36 @@
 // consentctl stats [--format table|json]
 //
 // Prints StoreStats: path, store id, format version, head position, stream count, head hash and
-// approximate size. The JSON form is one object with lowerCamel keys (as protobuf's mapping
-// names fields), integers as JSON numbers.
+// approximate size. The JSON form is one object with snake_case keys (docs/output.md),
+// integers as JSON numbers.
 
 #include <cstdio>
-#include <span>
+#include <memory>
 #include <string>
 
 #include "cli.h"
 #include "consent/event_store.h"
+#include "consent/output.h"
 
 namespace consent::cli {
 namespace {
 
-constexpr OptionSpec kStatsOptions[] = {
-    {.name = "--format"},
+struct StatsArgs {
+  std::string format;
 };
 
 std::string StatsJson(const StoreStats& s) {
-  return "{\"path\":" + JsonQuote(s.path) + ",\"storeId\":" + JsonQuote(s.store_id) +
-         ",\"formatVersion\":" + std::to_string(s.format_version) +
-         ",\"headPosition\":" + std::to_string(s.head_position) +
-         ",\"streamCount\":" + std::to_string(s.stream_count) +
-         ",\"headHash\":" + JsonQuote(s.head_hash_hex) +
-         ",\"approximateBytes\":" + std::to_string(s.approximate_bytes) + "}\n";
+  JsonWriter w;
+  w.BeginObject();
+  w.String("path", s.path);
+  w.String("store_id", s.store_id);
+  w.Uint("format_version", s.format_version);
+  w.Uint("head_position", s.head_position);
+  w.Uint("stream_count", s.stream_count);
+  w.String("head_hash", s.head_hash_hex);
+  w.Uint("approximate_bytes", s.approximate_bytes);
+  w.EndObject();
+  return w.Take();
 }
 
 std::string StatsTable(const StoreStats& s) {
@@ -37,26 +43,21 @@ std::string StatsTable(const StoreStats& s) {
          "\napproximate bytes  " + std::to_string(s.approximate_bytes) + "\n";
 }
 
-}  // namespace
-
-int RunStats(const Context& ctx, std::span<const std::string> args) {
-  ParsedArgs parsed;
-  if (auto err = ParseArgs(args, kStatsOptions, &parsed)) return UsageError(ctx, *err);
-  if (!parsed.positionals.empty()) {
-    return UsageError(ctx, "unexpected argument \"" + parsed.positionals.front() + "\"");
-  }
-  const std::string format = parsed.get("--format").value_or("table");
-  if (format != "table" && format != "json") {
-    return UsageError(ctx, "--format must be table or json, got \"" + format + "\"");
-  }
-
+int RunStats(const Context& ctx, const StatsArgs& args) {
   StatusOr<std::unique_ptr<EventStore>> store = OpenStoreForReading(ctx);
   if (!store.ok()) return Fail(ctx, store.status());
   StatusOr<StoreStats> stats = (*store)->Stats();
   if (!stats.ok()) return Fail(ctx, stats.status());
-  const std::string out = format == "json" ? StatsJson(*stats) : StatsTable(*stats);
-  std::fwrite(out.data(), 1, out.size(), stdout);
-  return kExitOk;
+  return WriteOut(ctx, args.format == "json" ? StatsJson(*stats) : StatsTable(*stats));
+}
+
+}  // namespace
+
+void AddStatsCommand(CLI::App& app, Context& ctx) {
+  auto args = std::make_shared<StatsArgs>();
+  CLI::App* cmd = AddCommand(app, "stats", "print the store's figures");
+  AddFormatOption(cmd, &args->format, {"table", "json"});
+  SetRun(cmd, ctx, [args](const Context& c) { return RunStats(c, *args); });
 }
 
 }  // namespace consent::cli

@@ -6,8 +6,7 @@
 // somewhere else to detect a rewrite of the whole chain.
 
 #include <cstdio>
-#include <optional>
-#include <span>
+#include <memory>
 #include <string>
 
 #include "cli.h"
@@ -16,32 +15,22 @@
 namespace consent::cli {
 namespace {
 
-constexpr OptionSpec kVerifyOptions[] = {
-    {.name = "--from"},
-    {.name = "--to"},
-    {.name = "--backup"},
+struct VerifyArgs {
+  std::string backup;  // empty: verify the store
+  uint64_t from = 1;
+  uint64_t to = kHeadPosition;
 };
 
 }  // namespace
 
 int VerifyBackupAt(const Context& ctx, const std::string& backup);
 
-int RunVerify(const Context& ctx, std::span<const std::string> args) {
-  ParsedArgs parsed;
-  if (auto err = ParseArgs(args, kVerifyOptions, &parsed)) return UsageError(ctx, *err);
-  if (!parsed.positionals.empty()) {
-    return UsageError(ctx, "unexpected argument \"" + parsed.positionals.front() + "\"");
-  }
-  if (std::optional<std::string> backup = parsed.get("--backup")) {
-    if (parsed.has("--from") || parsed.has("--to")) {
-      return UsageError(ctx, "--backup verifies a whole backup; it takes no --from or --to");
-    }
-    return VerifyBackupAt(ctx, *backup);
-  }
-  uint64_t from = 1;
-  uint64_t to = kHeadPosition;
-  if (auto err = GetUintOption(parsed, "--from", 1, &from)) return UsageError(ctx, *err);
-  if (auto err = GetUintOption(parsed, "--to", 1, &to)) return UsageError(ctx, *err);
+namespace {
+
+int RunVerify(const Context& ctx, const VerifyArgs& args) {
+  if (!args.backup.empty()) return VerifyBackupAt(ctx, args.backup);
+  const uint64_t from = args.from;
+  const uint64_t to = args.to;
   if (to != kHeadPosition && to < from) {
     return UsageError(ctx, "--to " + std::to_string(to) + " is before --from " +
                                std::to_string(from));
@@ -65,6 +54,26 @@ int RunVerify(const Context& ctx, std::span<const std::string> args) {
               static_cast<unsigned long long>(report->to_position),
               report->chain_hash_hex.c_str());
   return kExitOk;
+}
+
+}  // namespace
+
+void AddVerifyCommand(CLI::App& app, Context& ctx) {
+  auto args = std::make_shared<VerifyArgs>();
+  CLI::App* cmd = AddCommand(app, "verify", "check the hash chain, the indexes and the head (of the store, or of a backup)");
+  CLI::Option* backup =
+      cmd->add_option("--backup", args->backup,
+                      "verify the backup in DIR (made by 'consentctl backup') instead of the store")
+          ->type_name("DIR");
+  cmd->add_option("--from", args->from, "first log position checked (default: 1)")
+      ->excludes(backup)
+      ->check(IntegerBetween(1))
+      ->type_name("POS");
+  cmd->add_option("--to", args->to, "last log position checked (default: the head of the log)")
+      ->excludes(backup)
+      ->check(IntegerBetween(1))
+      ->type_name("POS");
+  SetRun(cmd, ctx, [args](const Context& c) { return RunVerify(c, *args); });
 }
 
 }  // namespace consent::cli

@@ -5,9 +5,17 @@
 
 namespace consent::cli {
 
-std::optional<MasterKey> LoadMasterKey(const Context& ctx, const ParsedArgs& parsed, int* exit_code) {
-  if (std::optional<std::string> file = parsed.get("--master-key-file")) {
-    StatusOr<MasterKey> key = MasterKey::FromFile(*file);
+CLI::Option* AddMasterKeyFileOption(CLI::App* cmd, std::string* file) {
+  return cmd
+      ->add_option("--master-key-file", *file,
+                   std::string("file holding the master key: 64 hexadecimal characters, mode 600 "
+                               "(default: $") + kMasterKeyEnvironmentVariable + ")")
+      ->type_name("FILE");
+}
+
+std::optional<MasterKey> LoadMasterKey(const Context& ctx, const std::string& file, int* exit_code) {
+  if (!file.empty()) {
+    StatusOr<MasterKey> key = MasterKey::FromFile(file);
     if (!key.ok()) {
       *exit_code = Fail(ctx, key.status());
       return std::nullopt;

@@ -12,12 +12,12 @@
 
 namespace consent::cli {
 
-// Add to a command's option table.
-inline constexpr OptionSpec kMasterKeyFileOption = {.name = "--master-key-file"};
+// Adds --master-key-file FILE to `cmd`, stored into *file (empty when not given).
+CLI::Option* AddMasterKeyFileOption(CLI::App* cmd, std::string* file);
 
-// The key from --master-key-file, else from the environment. On failure prints the error
-// (a usage error when neither source is given) and sets *exit_code.
-std::optional<MasterKey> LoadMasterKey(const Context& ctx, const ParsedArgs& parsed, int* exit_code);
+// The key from `file` (--master-key-file) when not empty, else from the environment. On failure
+// prints the error (a usage error when neither source is given) and sets *exit_code.
+std::optional<MasterKey> LoadMasterKey(const Context& ctx, const std::string& file, int* exit_code);
 
 // Opens the store (creating it only when `create`) and its directory. On failure prints the
 // error and sets *exit_code. `store` receives the store, which must outlive the directory.

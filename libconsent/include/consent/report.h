@@ -33,6 +33,7 @@
 #include "consent/compliance.h"
 #include "consent/event_store.h"
 #include "consent/policy.h"
+#include "consent/time_format.h"  // FormatTime, ParseTime: report times are written with them
 
 namespace consent {
 
@@ -196,8 +197,8 @@ StatusOr<AuditReport> BuildReport(const Compliance& compliance, const EventStore
 enum class ReportFormat {
   kTable,  // aligned sections, fits in 100 columns
   kJson,   // one object, snake_case keys in a fixed order, times in RFC 3339 UTC
-  kCsv,    // header, then one row per rule:
-           // rule_id,title,violated,unverified,pending,ok,not_applicable,example_calls
+  kCsv,    // header, then one row per rule (the JSON "rules" columns, docs/output.md):
+           // rule_id,title,attaches_to,violated,unverified,pending,ok,not_applicable,example_calls
 };
 
 struct FormatOptions {
@@ -207,16 +208,10 @@ struct FormatOptions {
 };
 
 // The report as text in `format`. Deterministic: the same report gives the same bytes.
-// CSV: fields quoted when they hold a comma, a quote or a line break (RFC 4180); example_calls
+// CSV: consent/output.h's writer (RFC 4180, CRLF); example_calls
 // holds "subject@pos+pos" items separated by ';' (agent refs for rules attached to agents).
 std::string FormatReport(const AuditReport& report, ReportFormat format,
                          const FormatOptions& options = {});
-
-// "2026-03-02T08:00:00Z" (UTC; 3, 6 or 9 fractional digits when the time has any).
-std::string FormatTime(TimePoint t);
-// Parses an RFC 3339 time ("2026-03-02T08:00:00Z", "2026-03-02T09:00:00+01:00") or a date
-// ("2026-03-02", midnight UTC). kInvalidArgument otherwise.
-StatusOr<TimePoint> ParseTime(std::string_view text);
 
 }  // namespace consent
 

@@ -1,5 +1,6 @@
 // consent::Compliance and its views: thin forwarding to internal::ComplianceEngine.
 #include "consent/compliance.h"
+#include "consent/rules.h"
 
 #include "projections/engine.h"
 #include "projections/rule_support.h"
@@ -27,45 +28,11 @@ Verdict CallVerdicts::Overall() const {
 }
 
 const std::vector<RuleInfo>& RuleCatalogue() {
-  static const std::vector<RuleInfo> kRules = {
-      {"LC-REG-1", "Recording only under an active, complete processing registration", "call"},
-      {"LC-REG-2", "Purposes limited to training, evaluation and quality", "call"},
-      {"LC-REG-3", "Retention at most 6 months (recordings) and 12 months (analysis)", "call"},
-      {"LC-GOV-1", "Staff committee consulted before the first recording", "call"},
-      {"LC-GOV-2", "DPO consulted, when one is appointed", "call"},
-      {"LC-GOV-3", "A DPIA reference exists", "call"},
-      {"LC-AGT-1", "Agent informed before being recorded", "call"},
-      {"LC-AGT-2", "Recording only inside announced recording windows", "agent"},
-      {"LC-AGT-3", "Protected employees: private line or key; mandate calls never recorded", "call"},
-      {"LC-PRIV-1", "Private calls never recorded; media purged within 24 h", "call"},
-      {"LC-NOT-1", "Tier-1 notice completed before recording the caller", "call"},
-      {"LC-NOT-2", "Tier-2 pointer offered to a complete published notice", "call"},
-      {"LC-NOT-3", "Notice version matches the registration version in force", "call"},
-      {"LC-NOT-4", "The caller could object until the end of the call", "call"},
-      {"LC-OBJ-1", "A caller's objection stops capture on all tracks within 2 s", "call"},
-      {"LC-OBJ-2", "An agent's objection stops capture unless overruled with a written ground", "call"},
-      {"LC-OBJ-3", "No resume after an objection unless the objector withdraws it", "call"},
-      {"LC-OBJ-4", "Media captured before an objection purged within 24 h", "call"},
-      {"LC-OBJ-5", "Recording only where a working suspend capability is declared", "call"},
-      {"LC-PROP-1", "Occasional recording: at most 10 % of an agent's calls over 30 days", "call"},
-      {"LC-PROP-2", "Recordings are used: at least 50 % listened to or analysed", "site"},
-      {"LC-SCOPE-1", "No screen or video capture coupled with the audio", "call"},
-      {"LC-DATA-1", "Capture paused during payment-card segments", "call"},
-      {"LC-DATA-2", "Analysis documents hold only allowed data; free text bounded", "document"},
-      {"LC-ACC-1", "Every access by a declared recipient for a registered purpose", "call"},
-      {"LC-ACC-2", "Access logs say who, what, when and why", "call"},
-      {"LC-RET-1", "Recordings and their copies purged by collection + 6 months", "recording"},
-      {"LC-RET-2", "Analysis documents purged by creation + 12 months", "document"},
-      {"LC-RET-3", "Legal holds scoped, reasoned and reviewed every 90 days", "hold"},
-      {"LC-RET-4", "A purge is complete only with a receipt for every copy", "recording"},
-      {"LC-DSR-1", "Access requests answered within 1 month (+2 with extension)", "request"},
-      {"LC-DSR-2", "Erasure and objection requests answered and purged in time", "request"},
-      {"LC-EVAL-1", "Evaluation method published and shown to the agent first", "agent"},
-      {"LC-EVAL-2", "Survey answers not caused by the agent excluded from scores", "answer"},
-      {"LC-EVAL-3", "A self-evaluation is never the sole input to a decision", "decision"},
-      {"LC-LIVE-1", "Live recording decision from all pre-recording rules", "gate"},
-      {"LC-AUD-1", "Append-only, hash-chained log; verdicts recomputable", "store"},
-  };
+  static const std::vector<RuleInfo> kRules = [] {
+    std::vector<RuleInfo> out;
+    for (const Rule& r : Rules()) out.push_back({r.id, r.title, r.attaches_to});
+    return out;
+  }();
   return kRules;
 }
 

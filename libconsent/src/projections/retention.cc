@@ -11,7 +11,7 @@
 #include <unordered_map>
 
 #include "consent/event_id.h"
-#include "consent/report.h"
+#include "consent/time_format.h"
 #include "projections/engine.h"
 #include "projections/rule_support.h"
 

@@ -363,22 +363,6 @@ StatusOr<AuditReport> BuildReport(const Compliance& compliance, const EventStore
   return r;
 }
 
-// ---- Times -------------------------------------------------------------------------------
-
-std::string FormatTime(TimePoint t) { return TimeUtil::ToString(ToTimestamp(t)); }
-
-StatusOr<TimePoint> ParseTime(std::string_view text) {
-  std::string s(text);
-  if (s.size() == 10 && s[4] == '-' && s[7] == '-') s += "T00:00:00Z";
-  google::protobuf::Timestamp ts;
-  if (!TimeUtil::FromString(s, &ts)) {
-    return InvalidArgumentError("ParseTime(\"" + std::string(text) +
-                                "\"): expected an RFC 3339 time such as 2026-03-02T18:00:00Z "
-                                "or a date such as 2026-03-02");
-  }
-  return FromTimestamp(ts);
-}
-
 namespace {
 
 using internal::JsonString;
@@ -580,34 +564,20 @@ std::string ToJson(const AuditReport& r) {
 
 // ---- CSV ------------------------------------------------------------------------------------
 
-std::string CsvField(std::string_view s) {
-  if (s.find_first_of(",\"\r\n") == std::string_view::npos) return std::string(s);
-  std::string out = "\"";
-  for (char c : s) {
-    if (c == '"') out.push_back('"');
-    out.push_back(c);
-  }
-  out.push_back('"');
-  return out;
-}
-
 std::string ToCsv(const AuditReport& r) {
-  std::string out = "rule_id,title,violated,unverified,pending,ok,not_applicable,example_calls\r\n";
+  CsvWriter csv({"rule_id", "title", "attaches_to", "violated", "unverified", "pending", "ok",
+                 "not_applicable", "example_calls"});
   for (const RuleTally& t : r.rules) {
-    std::string examples;
-    for (size_t i = 0; i < t.examples.size(); ++i) {
-      if (i > 0) examples += ";";
-      examples += t.examples[i].subject;
-      if (!t.examples[i].evidence.empty()) {
-        examples += "@" + EvidenceList(t.examples[i].evidence, "+");
-      }
+    std::vector<std::string> examples;
+    for (const auto& example : t.examples) {
+      examples.push_back(example.subject);
+      if (!example.evidence.empty()) examples.back() += "@" + EvidenceList(example.evidence, "+");
     }
-    out += CsvField(t.rule_id) + "," + CsvField(TitleWithSubject(t)) + "," +
-           std::to_string(t.violated) + "," + std::to_string(t.unverified) + "," +
-           std::to_string(t.pending) + "," + std::to_string(t.ok) + "," +
-           std::to_string(t.not_applicable) + "," + CsvField(examples) + "\r\n";
+    csv.Row({t.rule_id, t.title, t.attaches_to, std::to_string(t.violated), std::to_string(t.unverified),
+             std::to_string(t.pending), std::to_string(t.ok), std::to_string(t.not_applicable),
+             CsvList(examples)});
   }
-  return out;
+  return csv.Take();
 }
 
 // ---- Table ----------------------------------------------------------------------------------
