@@ -21,7 +21,8 @@ endif
 PACKAGES := build-essential cmake ninja-build pkg-config \
             librocksdb-dev libprotobuf-dev protobuf-compiler libsodium-dev libboost-dev \
             pybind11-dev doctest-dev python3-dev python3-pytest python3-pandas \
-            python3-matplotlib python3-protobuf python3-setuptools python3-venv python3-pip
+            python3-matplotlib python3-protobuf python3-setuptools python3-venv python3-pip \
+            nats-server libnats-dev
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 

@@ -26,6 +26,8 @@ int RunHold(const Context& ctx, std::span<const std::string> args);
 int RunSubject(const Context& ctx, std::span<const std::string> args);
 int RunIdentity(const Context& ctx, std::span<const std::string> args);
 int RunErase(const Context& ctx, std::span<const std::string> args);
+int RunReplicate(const Context& ctx, std::span<const std::string> args);
+int RunGroup(const Context& ctx, std::span<const std::string> args);
 
 namespace {
 
@@ -53,6 +55,10 @@ constexpr Command kCommands[] = {
      "seal a subject's real identity in the subject directory, or show it (or \"erased\")", RunIdentity},
     {"erase", "", "REF [--request ID] [--master-key-file F]",
      "crypto-shred a subject: destroy its key, record SubjectErased, scrub the files", RunErase},
+    {"replicate", "", "--nats URLS --site S [--stream N] [--follow] [--replicas R] [--dedupe-window SECONDS] [--ack-timeout MS] [--window N]",
+     "publish the store's events to the group's NATS JetStream stream, exactly once", RunReplicate},
+    {"group", "", "pull --nats URLS [--stream N] [--durable D] [--follow] | status [--nats URLS] [--format table|json]",
+     "apply every site's replicated events to this group store, or show each site's position, lag and chain", RunGroup},
 };
 
 const Command* FindCommand(std::string_view name) {
