@@ -9,7 +9,9 @@
 #include <thread>
 #include <vector>
 
+#include "consent/compliance.h"
 #include "consent/group.h"
+#include "consent/group_report.h"
 #include "consent/replication.h"
 #include "consent/simulator.h"
 #include "nats_cluster.h"
@@ -131,6 +133,34 @@ std::string HexOf(const std::string& bytes) {
   return s;
 }
 
+// The figures of a report that do not depend on which store's positions it cites.
+std::string Figures(const AuditReport& r) {
+  std::string s = "calls " + std::to_string(r.totals.calls) + " recorded " + std::to_string(r.totals.recorded_calls) +
+                  " violated " + std::to_string(r.totals.calls_violated) + " unverified " +
+                  std::to_string(r.totals.calls_unverified) + " objections " +
+                  std::to_string(r.totals.objections_caller + r.totals.objections_agent) + " agents " +
+                  std::to_string(r.agents) + " overdue " + std::to_string(r.retention.overdue) + "\n";
+  for (const RuleTally& t : r.rules) {
+    s += t.rule_id + "/" + t.attaches_to + " " + std::to_string(t.violated) + " " + std::to_string(t.unverified) +
+         " " + std::to_string(t.pending) + " " + std::to_string(t.ok) + " " + std::to_string(t.not_applicable) + "\n";
+  }
+  return s;
+}
+
+// The report of a store of its own (a site), at `at`.
+AuditReport SiteStoreReport(EventStore* store, TimePoint at) {
+  ComplianceOptions o;
+  o.persist = false;
+  auto engine = Compliance::Open(store, o);
+  CONSENT_REQUIRE_OK(engine);
+  CONSENT_REQUIRE_OK((*engine)->CatchUp());
+  ReportOptions ro;
+  ro.at = at;
+  auto r = BuildReport(**engine, *store, ro);
+  CONSENT_REQUIRE_OK(r);
+  return *r;
+}
+
 #define REQUIRE_NATS_SERVER()                                          \
   if (FindNatsServer().empty()) {                                      \
     MESSAGE("nats-server is not installed: replication test skipped"); \
@@ -172,6 +202,24 @@ TEST_CASE("Three sites replicate to a 3-node cluster and the group store proves 
   auto first = group->ReadEvent(1);
   CONSENT_REQUIRE_OK(first);
   CHECK(SiteOfGroupStream(first->stream_id()) == first->origin().site());
+
+  // Each site's report from the group store is the site's own report, and the group total is
+  // the merge of the sites' own reports.
+  const TimePoint at = SimulatedFirstDay() + std::chrono::hours(24 * 3);
+  ReportOptions ro;
+  ro.at = at;
+  auto group_report = BuildGroupReport(*group, ro);
+  CONSENT_REQUIRE_OK(group_report);
+  REQUIRE(group_report->sites.size() == 3);
+  std::vector<SiteReport> own;
+  for (const SiteReport& s : group_report->sites) {
+    CAPTURE(s.site);
+    own.push_back({s.site, SiteStoreReport(sites[s.site].get(), at)});
+    CHECK(Figures(s.report) == Figures(own.back().report));
+    CHECK(s.report.totals.calls == 25);
+  }
+  CHECK(Figures(group_report->total) == Figures(MergeReports(own)));
+  CHECK(group_report->total.totals.calls == 75);
 }
 
 TEST_CASE("The group consumer refuses a tampered event in the stream, naming the site and the position") {
