@@ -57,6 +57,8 @@ from libconsent.errors import (AlreadyExistsError, CancelledError, ConcurrencyEr
 from libconsent.ledger import FACTS, Ledger, Recorded
 from libconsent.store import (ANY_REVISION, NO_STREAM, STREAM_EXISTS, AppendResult, Store,
                               StoreStats, Subscription, VerifyReport)
+from libconsent.replication import (GroupConsumer, GroupSite, ReplicationProgress, Replicator,
+                                    verify_group)
 
 __version__ = "0.1.0"
 
@@ -75,7 +77,8 @@ __all__ = [
     "DeadlineExceededError", "NotFoundError", "AlreadyExistsError", "PermissionDeniedError",
     "ResourceExhaustedError", "PreconditionError", "ConcurrencyError", "OutOfRangeError",
     "UnimplementedError", "InternalError", "StorageError", "CorruptionError",
-    "UnauthenticatedError",
+    "UnauthenticatedError", "Replicator", "GroupConsumer", "GroupSite", "ReplicationProgress",
+    "verify_group",
 ]
 
 
