@@ -1,5 +1,6 @@
 #include <algorithm>
 #include <map>
+#include <optional>
 #include <thread>
 #include <unordered_map>
 
@@ -284,7 +285,7 @@ struct GroupConsumer::Impl {
         return replication::NatsError(op + ": fetch failed " + std::to_string(*failed_fetches) + " times", s);
       }
       std::this_thread::sleep_for(std::chrono::milliseconds(200));
-      if (!Subscribe().ok()) return uint64_t{0};  // cluster still electing: try again next step
+      Subscribe().IgnoreError();  // the cluster may still be electing: the next step retries
       return uint64_t{0};
     }
     *failed_fetches = 0;
@@ -314,8 +315,12 @@ StatusOr<std::unique_ptr<GroupConsumer>> GroupConsumer::Open(EventStore* group_s
   auto session = replication::NatsSession::Connect(impl->options.nats, nullptr);
   if (!session.ok()) return session.status().Annotate(impl->op);
   impl->nats = std::move(*session);
-  CONSENT_RETURN_IF_ERROR(replication::EnsureStream(impl->nats->js(), impl->options.stream, impl->op));
-  CONSENT_RETURN_IF_ERROR(impl->Subscribe());
+  Impl* c = impl.get();
+  const Status ready = replication::RetryUnavailable(c->options.max_failed_fetches, std::chrono::milliseconds(200), [c] {
+    CONSENT_RETURN_IF_ERROR(replication::EnsureStream(c->nats->js(), c->options.stream, c->op));
+    return c->Subscribe();
+  });
+  if (!ready.ok()) return ready;
   return std::unique_ptr<GroupConsumer>(new GroupConsumer(std::move(impl)));
 }
 

@@ -6,6 +6,8 @@
 #include <nats/nats.h>
 
 #include <array>
+#include <chrono>
+#include <thread>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -48,6 +50,19 @@ std::string AllSitesSubject(const StreamSettings& s);
 // Creates the stream when missing (and allowed) or checks it; kFailedPrecondition for settings
 // that break exactly-once, kInvalidArgument for bad settings.
 Status EnsureStream(jsCtx* js, const StreamSettings& settings, std::string_view op);
+
+// Runs `fn` until it succeeds or fails with something else than kUnavailable (a cluster
+// electing a leader answers nothing for a few seconds), at most `attempts` times.
+template <typename Fn>
+Status RetryUnavailable(int attempts, std::chrono::milliseconds pause, Fn&& fn) {
+  Status s;
+  for (int i = 0; i < attempts; ++i) {
+    s = fn();
+    if (s.code() != StatusCode::kUnavailable) return s;
+    std::this_thread::sleep_for(pause);
+  }
+  return s;
+}
 
 // Header value or nullopt.
 std::optional<std::string_view> Header(natsMsg* msg, const char* key);

@@ -112,6 +112,20 @@ void OnPublishAck(jsCtx*, natsMsg* msg, jsPubAck* ack, jsPubAckErr* err, void* c
   natsMsg_Destroy(msg);
 }
 
+// The bytes the store keeps (and chains) for `e`: its store-assigned fields (revision, position,
+// record time) first, then the event as appended (event_store.cc, "Stored bytes").
+std::string StoredBytes(const Event& e) {
+  Event stamp;
+  stamp.set_stream_revision(e.stream_revision());
+  stamp.set_position(e.position());
+  *stamp.mutable_record_time() = e.record_time();
+  Event body = e;
+  body.clear_stream_revision();
+  body.clear_position();
+  body.clear_record_time();
+  return stamp.SerializeAsString() + body.SerializeAsString();
+}
+
 constexpr size_t kReadChunk = 1024;
 constexpr uint64_t kCommitEvery = 4096;
 
@@ -159,27 +173,28 @@ struct Replicator::Impl {
     if (s != NATS_OK) return replication::NatsError(op + ": last message of \"" + subject + "\"", s);
     const auto pos = replication::Header(last, replication::kPositionHeader);
     const auto chain = replication::Header(last, replication::kChainHeader);
-    const std::optional<uint64_t> position = pos ? replication::ParseU64(*pos) : std::nullopt;
+    const std::optional<uint64_t> parsed = pos ? replication::ParseU64(*pos) : std::nullopt;
     const std::string chain_hex = chain ? std::string(*chain) : "";
     natsMsg_Destroy(last);
-    if (!position) return FailedPreconditionError(op + ": the last message of \"" + subject + "\" has no position");
+    if (!parsed) return FailedPreconditionError(op + ": the last message of \"" + subject + "\" has no position");
+    const uint64_t position = *parsed;
     const uint64_t head = store->HeadPosition();
-    if (*position > head) {
-      return FailedPreconditionError(op + ": the stream holds site position " + std::to_string(*position) +
+    if (position > head) {
+      return FailedPreconditionError(op + ": the stream holds site position " + std::to_string(position) +
                                      " but the store's head is " + std::to_string(head) +
                                      " (a store restored from an older copy, or another site under this name)");
     }
-    auto local = HashAt(*position);
+    auto local = HashAt(position);
     if (!local.ok()) return local.status();
     if (Hex(std::string_view(reinterpret_cast<const char*>(local->data()), local->size())) != chain_hex) {
       ErrorContext ctx;
-      ctx.position = *position;
+      ctx.position = position;
       return FailedPreconditionError(op + ": the stream holds another history at site position " +
-                                         std::to_string(*position) + " (chain hash differs)",
+                                         std::to_string(position) + " (chain hash differs)",
                                      std::move(ctx));
     }
-    if (*position > acknowledged) {
-      acknowledged = *position;
+    if (position > acknowledged) {
+      acknowledged = position;
       return Commit(acknowledged);
     }
     return Status::Ok();
@@ -188,7 +203,8 @@ struct Replicator::Impl {
   Status Publish(const Event& e, const std::string& bytes, const Hash& chain) {
     natsMsg* msg = nullptr;
     natsStatus s = natsMsg_Create(&msg, subject.c_str(), nullptr, bytes.data(), static_cast<int>(bytes.size()));
-    const std::string id = Hex(e.event_id());
+    // JetStream de-duplicates across the whole stream: the site keeps two sites' ids apart.
+    const std::string id = options.site + "." + Hex(e.event_id());
     const std::string position = std::to_string(e.position());
     const std::string chain_hex = Hex(std::string_view(reinterpret_cast<const char*>(chain.data()), chain.size()));
     if (s == NATS_OK) s = natsMsgHeader_Set(msg, "Nats-Msg-Id", id.c_str());
@@ -228,7 +244,7 @@ struct Replicator::Impl {
       if (events->empty()) break;
       for (const Event& e : *events) {
         if (!tracker.WaitForRoom(options.max_in_flight, options.ack_timeout)) return Status::Ok();
-        const std::string bytes = e.SerializeAsString();
+        const std::string bytes = StoredBytes(e);
         const auto h = internal::ChainHashOfStored(chain, bytes);
         if (!h) return DataLossError(op + ": event at position " + std::to_string(e.position()) + " cannot be split");
         chain = *h;
@@ -334,8 +350,12 @@ StatusOr<std::unique_ptr<Replicator>> Replicator::Open(EventStore* site_store, R
   auto session = replication::NatsSession::Connect(impl->options.nats, &jo);
   if (!session.ok()) return session.status().Annotate(impl->op);
   impl->nats = std::move(*session);
-  CONSENT_RETURN_IF_ERROR(replication::EnsureStream(impl->nats->js(), impl->options.stream, impl->op));
-  CONSENT_RETURN_IF_ERROR(impl->ResumeFromStream());
+  Impl* r = impl.get();
+  const Status ready = replication::RetryUnavailable(r->options.max_failed_rounds, r->options.retry_backoff, [r] {
+    CONSENT_RETURN_IF_ERROR(replication::EnsureStream(r->nats->js(), r->options.stream, r->op));
+    return r->ResumeFromStream();
+  });
+  if (!ready.ok()) return ready;
   return std::unique_ptr<Replicator>(new Replicator(std::move(impl)));
 }
 

@@ -240,7 +240,7 @@ TEST_CASE("The group consumer refuses a tampered event in the stream, naming the
   Event forged = *genuine;
   forged.mutable_annotation_added()->set_text("forged");
   PublishRaw(rig.cluster, rig.stream, "a", head + 1, forged.SerializeAsString(), ChainAt(*site, head + 1),
-             HexOf(genuine->event_id()));
+             "a." + HexOf(genuine->event_id()));
 
   auto applied = (*consumer)->CatchUp();
   REQUIRE_FALSE(applied.ok());
@@ -261,7 +261,7 @@ TEST_CASE("The group consumer refuses a gap in a site's positions, naming the si
   auto skipped_to = site->ReadEvent(head + 2);
   CONSENT_REQUIRE_OK(skipped_to);
   PublishRaw(rig.cluster, rig.stream, "a", head + 2, skipped_to->SerializeAsString(), ChainAt(*site, head + 2),
-             HexOf(skipped_to->event_id()));
+             "a." + HexOf(skipped_to->event_id()));
 
   auto group = OpenStore(rig.dir.sub("group"));
   auto consumer = GroupConsumer::Open(group.get(), rig.Consumer());
@@ -303,7 +303,7 @@ TEST_CASE("A site restarted from an old checkpoint after the dedupe window expir
   for (uint64_t p = 1; p <= 3; ++p) {
     auto e = site->ReadEvent(p);
     CONSENT_REQUIRE_OK(e);
-    PublishRaw(rig.cluster, rig.stream, "a", p, e->SerializeAsString(), ChainAt(*site, p), HexOf(e->event_id()));
+    PublishRaw(rig.cluster, rig.stream, "a", p, e->SerializeAsString(), ChainAt(*site, p), "a." + HexOf(e->event_id()));
   }
   CHECK(rig.cluster.StreamMessages(rig.stream.name) == stored + 3);
   auto applied = (*consumer)->CatchUp();

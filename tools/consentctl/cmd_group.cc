@@ -5,7 +5,9 @@
 // `status` prints, per site, the last applied site position, the site chain hash, whether the
 // chain verifies (VerifyGroup) and, with --nats, the lag behind the stream.
 
+#include <algorithm>
 #include <cstdio>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>

@@ -7,7 +7,7 @@ namespace {
 
 std::atomic<bool> g_stop{false};
 
-extern "C" void OnStopSignal(int) { g_stop.store(true); }
+void OnStopSignal(int) { g_stop.store(true); }
 
 }  // namespace
 

@@ -3,7 +3,8 @@
 // A group runs many sites; each keeps its own EventStore and runs one Replicator that publishes
 // every event, in position order, to the subject `<subject_prefix>.<site>.events` of one
 // JetStream stream. Each message carries the stored event bytes and the headers
-//   Nats-Msg-Id      the event id, lower-case hex (JetStream drops a repeat inside its window)
+//   Nats-Msg-Id      "<site>.<event id, lower-case hex>" (JetStream drops a repeat inside its
+//                    window; its window spans the stream, so the site keeps sites apart)
 //   Consent-Site     the site name
 //   Consent-Position the event's position in the site store
 //   Consent-Chain    the site's chain hash after the event, lower-case hex
