@@ -268,6 +268,7 @@ struct Replicator::Impl {
 
   // Discards whatever is still pending so that late acknowledgements cannot mix with a resend.
   void DropPending() {
+    if (totals.published == 0) return;  // libnats 3.4 crashes on a context that never published
     natsMsgList pending;
     if (js_PublishAsyncGetPendingList(&pending, nats->js()) == NATS_OK) natsMsgList_Destroy(&pending);
   }
@@ -316,7 +317,7 @@ struct Replicator::Impl {
 Replicator::Replicator(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
 Replicator::~Replicator() {
-  if (impl_ && impl_->nats) {
+  if (impl_ && impl_->nats && impl_->totals.published > 0) {
     jsPubOptions po;
     jsPubOptions_Init(&po);
     po.MaxWait = impl_->options.ack_timeout.count();
