@@ -72,8 +72,8 @@ def test_two_sites_replicate_and_compliance_reads_each_site_from_the_group_store
         replicator = _until(lambda: libconsent.Replicator(site, nats=cluster, site=name,
                                                           dedupe_window=10))
         progress = replicator.catch_up()
-        assert progress.acknowledged == site.head_position() and progress.lag == 0
-        heads[name] = (site.head_position(), site.verify().chain_hash_hex)
+        assert progress.acknowledged == site.head_position and progress.lag == 0
+        heads[name] = (site.head_position, site.verify().chain_hash_hex)
         site_calls[name] = len(libconsent.Compliance(site, persist=False,
                                                      at=summary.day_end).calls.to_pandas())
         site.close()
