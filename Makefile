@@ -23,7 +23,7 @@ PACKAGES := build-essential cmake ninja-build pkg-config \
             pybind11-dev doctest-dev python3-dev python3-pytest python3-pandas \
             python3-matplotlib python3-protobuf python3-setuptools python3-venv python3-pip \
             python3-hypothesis mypy-protobuf python3-mypy \
-            libcli11-dev help2man
+            libcli11-dev help2man nats-server libnats-dev
 # Only `make fuzz` needs these (libFuzzer comes with clang).
 FUZZ_PACKAGES := clang-14
 FUZZ_SECONDS ?= 60

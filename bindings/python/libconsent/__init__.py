@@ -59,6 +59,8 @@ from libconsent.store import (ANY_REVISION, NO_STREAM, STREAM_EXISTS, AppendResu
                               MultiAppendResult, Store, StoreStats, StreamAppend, Subscription,
                               VerifyReport)
 from libconsent.store import BackupInfo, restore, verify_backup
+from libconsent.replication import (GroupConsumer, GroupSite, ReplicationProgress, Replicator,
+                                    verify_group)
 
 from libconsent._version import __version__  # generated from CMakeLists.txt
 
@@ -78,6 +80,8 @@ __all__ = [
     "ResourceExhaustedError", "PreconditionError", "ConcurrencyError", "OutOfRangeError",
     "UnimplementedError", "InternalError", "StorageError", "CorruptionError",
     "UnauthenticatedError", "BackupInfo", "restore", "verify_backup",
+    "UnauthenticatedError", "Replicator", "GroupConsumer", "GroupSite", "ReplicationProgress",
+    "verify_group",
 ]
 
 

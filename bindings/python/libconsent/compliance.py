@@ -473,6 +473,8 @@ class Compliance:
         to_position: fold only up to this position (0: no bound); with persist=False this
             recomputes every verdict as of that position (LC-AUD-1).
         catch_up: fold the log now (default True).
+        site: in a group store, fold only the events received from this site (default "":
+            every event); requires persist=False.
 
     Views: :attr:`gate`, :attr:`calls`, :attr:`agents`, :attr:`retention` (purge plan), and
     the tables :attr:`verdicts` (call x rule), :attr:`violations`, :attr:`objections`,
@@ -485,10 +487,12 @@ class Compliance:
     """
 
     def __init__(self, store: "Any", *, at: Optional[Datetime] = None, persist: bool = True,
-                 to_position: int = 0, commit_every: int = 50000, catch_up: bool = True) -> None:
+                 to_position: int = 0, commit_every: int = 50000, catch_up: bool = True,
+                 site: str = "") -> None:
         self._store = store
         self._core = _core.Compliance(store._core, at=at, persist=persist,
-                                      to_position=to_position, commit_every=commit_every)
+                                      to_position=to_position, commit_every=commit_every,
+                                      site=site)
         self.gate = Gate(self)
         self.calls = CallTable(self, "calls")
         self.agents = AgentTable(self, "agents")

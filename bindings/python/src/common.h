@@ -165,6 +165,7 @@ void RegisterStore(py::module_& m);
 void RegisterDomain(py::module_& m);
 void RegisterTables(py::module_& m);
 void RegisterDirectory(py::module_& m);
+void RegisterReplication(py::module_& m);
 
 }  // namespace consent::python
 

@@ -458,7 +458,7 @@ void RegisterDomain(py::module_& m) {
   py::class_<PyCompliance, std::shared_ptr<PyCompliance>>(
       m, "Compliance", "Low-level compliance engine; see libconsent.Compliance.")
       .def(py::init([](py::handle store, py::object at, bool persist, uint64_t to_position,
-                       size_t commit_every) {
+                       size_t commit_every, const std::string& site) {
              auto handle = HandleOf(store);
              ComplianceOptions o;
              if (auto fixed = OptTime(at)) o.clock = [t = *fixed] { return t; };
@@ -466,6 +466,7 @@ void RegisterDomain(py::module_& m) {
              o.to_position = to_position;
              if (commit_every == 0) ThrowInvalid("Compliance: commit_every must be >= 1", "commit_every");
              o.commit_every = commit_every;
+             o.site = site;
              auto c = std::make_shared<PyCompliance>(handle);
              py::gil_scoped_release release;
              c->Init(std::move(o));
@@ -473,7 +474,7 @@ void RegisterDomain(py::module_& m) {
              return c;
            }),
            py::arg("store"), py::kw_only(), py::arg("at") = py::none(), py::arg("persist") = true,
-           py::arg("to_position") = 0, py::arg("commit_every") = 50000)
+           py::arg("to_position") = 0, py::arg("commit_every") = 50000, py::arg("site") = "")
       .def("catch_up",
            [](PyCompliance& c) {
              return c.Run("CatchUp", [](Compliance& e, EventStore&) { return Unwrap(e.CatchUp()); });

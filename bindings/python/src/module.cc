@@ -79,6 +79,7 @@ PYBIND11_MODULE(_core, m) {
   cp::RegisterDomain(m);
   cp::RegisterTables(m);
   cp::RegisterDirectory(m);
+  cp::RegisterReplication(m);
 
   m.def("new_event_id", [] { return py::bytes(consent::NewEventId()); },
         "A new time-ordered UUIDv7 event id, 16 raw bytes.");

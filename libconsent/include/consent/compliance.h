@@ -237,6 +237,11 @@ struct ComplianceOptions {
   uint64_t to_position = 0;
   // Commit state at least every this many folded events during catch-up. Default: 50000.
   size_t commit_every = 50000;
+  // In a group store (consent/group.h): fold only the events received from this site
+  // (consent.v1.Origin.site), so that the views are that site's. "" folds every event. A site
+  // view is computed in memory: requires persist = false (kInvalidArgument otherwise).
+  // Default: "".
+  std::string site;
 };
 
 class Compliance {

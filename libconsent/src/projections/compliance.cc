@@ -86,6 +86,9 @@ Compliance::~Compliance() { engine_->StopLive(); }
 
 StatusOr<std::unique_ptr<Compliance>> Compliance::Open(EventStore* store, ComplianceOptions options) {
   if (store == nullptr) return InvalidArgumentError("Compliance::Open: store is null");
+  if (!options.site.empty() && options.persist) {
+    return InvalidArgumentError("Compliance::Open(site \"" + options.site + "\"): a site view needs persist = false");
+  }
   auto engine = std::make_unique<internal::ComplianceEngine>(store, std::move(options));
   CONSENT_RETURN_IF_ERROR(engine->Load());
   return std::unique_ptr<Compliance>(new Compliance(std::move(engine)));

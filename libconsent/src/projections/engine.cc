@@ -542,7 +542,8 @@ std::vector<std::string> ComplianceEngine::Registrations() const {
 
 void ComplianceEngine::Apply(const Event& e) {
   using P = Event::PayloadCase;
-  switch (e.payload_case()) {
+  const bool other_site = !options_.site.empty() && e.origin().site() != options_.site;
+  switch (other_site ? P::PAYLOAD_NOT_SET : e.payload_case()) {
     case P::kProcessingRegistered:
     case P::kProcessingAmended:
     case P::kProcessingEnded:
