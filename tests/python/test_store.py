@@ -300,3 +300,17 @@ def test_consentctl_exports_an_integrator_event_in_the_json_mapping(tmp_path, no
     assert exported["type"] == "order.Placed"
     assert exported["contentType"] == "application/json"
     assert base64.b64decode(exported["data"]) == b'{"total": 12}'
+
+
+def test_consentctl_exports_only_the_integrator_types_asked_for(tmp_path, now, build_dir):
+    with libconsent.open(tmp_path / "s", create=True, sync=False) as s:
+        s.append("order-1", integrator_event("order.Placed", b"{}", now))
+        s.append("order-1", integrator_event("order.Shipped", b"{}", now))
+        s.append("order-2", integrator_event("order.Placed", b"{}", now))
+    consentctl = os.path.join(build_dir, "tools", "consentctl", "consentctl")
+    for extra in ([], ["--stream", "order-1"]):
+        out = subprocess.run([consentctl, "--db", str(tmp_path / "s"), "export",
+                              "--integrator-type", "order.Placed", *extra],
+                             check=True, capture_output=True, text=True, timeout=300).stdout
+        types = [json.loads(line)["integratorEvent"]["type"] for line in out.splitlines()]
+        assert types == ["order.Placed"] * (1 if extra else 2)

@@ -1,10 +1,12 @@
 // consentctl export [--from POS] [--to POS] [--stream S] [--category C]... [--type T]...
+//                   [--integrator-type T]...
 //                   [--limit N]
 //
 // Writes events as JSON Lines (protobuf's JSON mapping, one consent.v1.Event per line, every
 // store-assigned field included) to stdout, in position order (revision order with --stream).
 // Events are streamed as they are read: memory stays flat whatever the size of the store.
 
+#include <algorithm>
 #include <cstdio>
 #include <limits>
 #include <memory>
@@ -88,6 +90,7 @@ struct ExportRequest {
   std::optional<std::string> stream;
   std::vector<std::string> categories;
   std::vector<std::string> types;
+  std::vector<std::string> integrator_types;
   std::vector<const FieldDescriptor*> type_fields;
 };
 
@@ -96,6 +99,12 @@ int ExportStream(const Context& ctx, const EventStore& store, const ExportReques
   const auto* reflection = Event::GetReflection();
   auto wanted = [&](const Event& e) {
     if (e.position() < req.from || (req.to != 0 && e.position() > req.to)) return false;
+    if (!req.integrator_types.empty() &&
+        (!e.has_integrator_event() ||
+         std::find(req.integrator_types.begin(), req.integrator_types.end(),
+                   e.integrator_event().type()) == req.integrator_types.end())) {
+      return false;
+    }
     if (req.type_fields.empty()) return true;
     const FieldDescriptor* f = reflection->GetOneofFieldDescriptor(e, PayloadOneof());
     for (const FieldDescriptor* t : req.type_fields) {
@@ -125,6 +134,7 @@ int ExportAll(const Context& ctx, const EventStore& store, const ExportRequest& 
   if (req.limit < std::numeric_limits<size_t>::max()) options.max_count = req.limit;
   options.filter.categories = req.categories;
   options.filter.types = req.types;
+  options.filter.integrator_types = req.integrator_types;
   JsonLinesWriter writer;
   bool write_failed = false;
   Progress progress("export");
@@ -177,6 +187,9 @@ void AddExportCommand(CLI::App& app, Context& ctx) {
       ->type_name("C");
   cmd->add_option("--type", req->types,
                   "only events of this payload type: AnnotationAdded or annotation_added (repeatable)")
+      ->type_name("T");
+  cmd->add_option("--integrator-type", req->integrator_types,
+                  "only IntegratorEvents of this integrator-defined type, matched exactly (repeatable)")
       ->type_name("T");
   cmd->add_option("--limit", req->limit, "at most N events (default: all)")->check(IntegerBetween(0))->type_name("N");
   cmd->footer("One consent.v1.Event per line in protobuf's JSON mapping, every store-assigned field "
