@@ -81,10 +81,6 @@ Status ValidateEventForAppend(std::string_view stream, const Event& e) {
     return bad("stream_id", "is \"" + e.stream_id().substr(0, 80) + "\" but the event is appended to \"" +
                                 std::string(stream) + "\"");
   }
-  if (const size_t size = e.ByteSizeLong(); size > kMaxEventBytes) {
-    return bad("(event)", std::to_string(size) + " bytes serialized, more than the " +
-                              std::to_string(kMaxEventBytes) + " allowed");
-  }
   if (e.stream_revision() != 0) return bad("stream_revision", "is set by the store; leave it unset");
   if (e.position() != 0) return bad("position", "is set by the store; leave it unset");
   if (e.has_record_time()) return bad("record_time", "is set by the store; leave it unset");
@@ -121,6 +117,11 @@ Status ValidateEventForAppend(std::string_view stream, const Event& e) {
     std::string msg = s.message();
     if (msg.rfind("event: ", 0) == 0) msg.erase(0, 7);
     return InvalidArgumentError(std::move(msg), std::move(ctx));
+  }
+  // Last, so that an oversized field is named rather than the whole event.
+  if (const size_t size = e.ByteSizeLong(); size > kMaxEventBytes) {
+    return bad("(event)", std::to_string(size) + " bytes serialized, more than the " +
+                              std::to_string(kMaxEventBytes) + " allowed");
   }
   return Status();
 }
