@@ -121,6 +121,11 @@ Status ValidateEventForAppend(std::string_view stream, const Event& e) {
     if (msg.rfind("event: ", 0) == 0) msg.erase(0, 7);
     return InvalidArgumentError(std::move(msg), std::move(ctx));
   }
+  // Last, so that an oversized field is named rather than the whole event.
+  if (const size_t size = e.ByteSizeLong(); size > kMaxEventBytes) {
+    return bad("(event)", std::to_string(size) + " bytes serialized, more than the " +
+                              std::to_string(kMaxEventBytes) + " allowed");
+  }
   return Status();
 }
 

@@ -284,7 +284,7 @@ TEST_CASE("An append larger than the group commit budget is written whole") {
   auto store = OpenStore(dir.path(), options);
   std::vector<Event> big;
   for (int i = 0; i < 4; ++i)
-    big.push_back(MakeEvent(std::string(512 * 1024, static_cast<char>('a' + i))));
+    big.push_back(MakeBulkyNote(512 * 1024, static_cast<char>('a' + i)));
   auto r = store->Append("big-1", kNoStream, big);
   REQUIRE_MESSAGE(r.ok(), r.status().ToString());
   CHECK(r->first_position == 1);

@@ -54,7 +54,7 @@ class Failures {
 // appenders started right after queue up behind it and are committed together as one group.
 std::thread StartPlug(EventStore& store, std::latch& plugged) {
   return std::thread([&store, &plugged] {
-    Event big = MakeEvent(std::string(1 << 20, 'p'));
+    Event big = MakeBulkyNote(1 << 20, 'p');
     plugged.count_down();
     AppendOptions sync;
     sync.sync = true;

@@ -7,6 +7,7 @@
 #include <rocksdb/db.h>
 #include <rocksdb/options.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <map>
@@ -66,6 +67,18 @@ inline Event MakeCheckpointEvent(const std::string& source, uint64_t source_posi
   *e.mutable_occur_time() = ToTimestamp(std::chrono::system_clock::now());
   e.mutable_source_checkpointed()->set_source(source);
   e.mutable_source_checkpointed()->set_source_position(source_position);
+  return e;
+}
+
+// A valid note of about `bytes` bytes (up to kMaxEventBytes), its text spread over tags of at
+// most kMaxTextBytes each, every byte `fill`.
+inline Event MakeBulkyNote(size_t bytes, char fill) {
+  Event e = MakeEvent("bulky");
+  for (size_t left = std::min(bytes, kMaxEventBytes - 1024); left > 0;) {
+    const size_t n = std::min(left, kMaxTextBytes);
+    e.mutable_annotation_added()->add_tags(std::string(n, fill));
+    left -= n;
+  }
   return e;
 }
 

@@ -380,7 +380,7 @@ Status ValidateStreamName(std::string_view stream);
 // not all zero), occur_time set and valid, every time in [kMinTimeSeconds, kEndTimeSeconds),
 // payload set and known, store-assigned fields unset, stream_id empty or equal to `stream`,
 // valid UTF-8 in every string, ids and texts within kMaxIdBytes and kMaxTextBytes, known enum
-// values, no unknown fields (the event size limit is checked by Append). kInvalidArgument with context().field naming the offending field.
+// values, no unknown fields, and at most kMaxEventBytes serialized. kInvalidArgument with context().field naming the offending field.
 // Lets a tool validate a whole import before writing anything.
 Status ValidateEventForAppend(std::string_view stream, const Event& event);
 

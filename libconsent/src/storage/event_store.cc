@@ -929,15 +929,6 @@ Status EventStoreImpl::Prepare(Writer* w, std::string_view op_prefix) {
       e.set_stream_id(a.stream);
       PreparedEvent& p = prepared[i];
       if (!e.SerializeToString(&p.body)) return InternalError(op + ": cannot serialize event");
-      if (p.body.size() > kMaxEventBytes) {
-        ErrorContext ctx = base;
-        ctx.index = i;
-        ctx.field = "(event)";
-        return InvalidArgumentError(op + (": event " + std::to_string(i) + ": " + std::to_string(p.body.size()) +
-                                          " bytes serialized, more than the " + std::to_string(kMaxEventBytes) +
-                                          " allowed"),
-                                    std::move(ctx));
-      }
       const auto span = FindPayload(p.body);
       if (!span) return InternalError(op + ": serialized event has no single payload field");
       p.span = *span;
