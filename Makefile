@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # libconsent — the two commands a new user needs:
 #   make demo   install what is missing, build, simulate a contact-centre day, print the report
 #   make test   build and run every test (ctest for C++, pytest for Python)

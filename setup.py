@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Builds the `libconsent` Python package with CMake.
 
 `pip install .` (offline: `pip install --no-build-isolation --no-index .`) configures a

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // bench_compliance: the compliance projections (consent::Compliance) under load, each figure
 // measured beside a same-run baseline.
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // bench_crypto: what the subject directory (crypto-shredding) costs per event, beside plain
 // EventStore operations on events of the same size, measured in the same run.
 //

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """Benchmark: Python appends beside C++ appends of the same batches, in the same run.
 
 `make bench` runs it after the C++ benchmarks. Both sides append batches of --batch events

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """Benchmark: libconsent tables to pandas (`make bench` runs it after the C++ benchmarks).
 
 What is measured, in one run, on one simulated store:

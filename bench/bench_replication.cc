@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // bench_replication: consent::Replicator to a 3-node JetStream cluster (R3) on 127.0.0.1.
 //
 //   bench_replication [--events N] [--lag-seconds S] [--rate R] [--json]      (--help)

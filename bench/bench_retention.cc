@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // bench_retention: the purge plan (consent::RetentionSchedule) over many recordings, beside a
 // same-run baseline.
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // bench_store: throughput of consent::EventStore beside a raw RocksDB baseline on the same
 // event bytes, measured in the same run.
 //

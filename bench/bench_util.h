@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Scaffolding shared by the benchmarks: errors and Ctrl-C, wall and CPU time, a temp dir that
 // removes itself, machine facts, argument parsing. Benchmarks only; never installed.
 #ifndef CONSENT_BENCH_BENCH_UTIL_H_

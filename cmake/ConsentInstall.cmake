@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Install rules and the CMake package: find_package(libconsent) + consent::consent.
 include(CMakePackageConfigHelpers)
 

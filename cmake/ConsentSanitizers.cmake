@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # LIBCONSENT_SANITIZE=address -> ASan + UBSan; =thread -> TSan. Applies to every target below.
 if(LIBCONSENT_SANITIZE STREQUAL "address")
   add_compile_options(-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined)

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Copies protoc's *_pb2.py (and mypy-protobuf's *_pb2.pyi stubs) from IN_DIR into
 # OUT_DIR/consent/v1, turning the absolute imports `from consent.v1 import x_pb2` (stubs:
 # `import consent.v1.x_pb2` and its uses `consent.v1.x_pb2.Name`) into ones under

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Quickstart: open an embedded store, append to a stream, read it back, verify the chain.
 //
 //   quickstart [PATH]     (default ./consent-data)

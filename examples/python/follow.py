@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """Follow the log and print new violations as they happen (replay, then live).
 
 Subscribes to the call streams of a libconsent store, folds each event into an in-memory

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """Weekly compliance report: a CSV of violations by rule and a PNG chart.
 
 Reads a libconsent store (e.g. the one `make demo` fills), judges the week that ends at

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // What the group consumer and VerifyGroup share: the site chain step and the byte split.
 #ifndef CONSENT_REPLICATION_GROUP_STORE_H_
 #define CONSENT_REPLICATION_GROUP_STORE_H_

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // libnats plumbing shared by the Replicator and the GroupConsumer: connection, stream checks,
 // message headers, status translation.
 #ifndef CONSENT_REPLICATION_NATS_SUPPORT_H_

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Public helpers of event_store.h that need no store.
 #include <google/protobuf/descriptor.h>
 

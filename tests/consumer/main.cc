@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Built against the installed libconsent: opens a store, appends, reads, verifies.
 #include <consent/event_store.h>
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Installs the already-built project into a scratch prefix, configures tests/consumer against
 # it, builds it and runs it; then builds the same program with the installed libconsent.pc
 # (pkg-config) and runs it. Invoked by CTest with -DSOURCE_DIR -DBINARY_DIR -DWORK_DIR -DGENERATOR.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The compliance engine as a projection: gate basics, latency, persistence, rebuild.
 #include <doctest/doctest.h>
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // A small, fully compliant contact centre to break one rule at a time.
 //
 // Facts are appended straight to the store (not through the Ledger) so that tests can write any

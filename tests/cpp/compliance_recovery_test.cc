@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Persisted compliance state is checked against the log at open: a checkpoint past the head,
 // rewound, deleted or malformed is detected, said, and the state refolded from position 1.
 #include <doctest/doctest.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // consentctl backup, restore, verify --backup and rebuild; read-only commands.
 #include <doctest/doctest.h>
 

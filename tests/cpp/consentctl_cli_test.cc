@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // consentctl's command line itself: version, help, refusals, the rule catalogue, the output
 // contract of its JSON and CSV.
 #include <doctest/doctest.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // consentctl identity set/show and consentctl erase, driven as a user drives them: run the
 // binary with a master key in a file or the environment, look at exit code, output and store.
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // consentctl import: strict JSON and fact validation, driven as a user drives it.
 
 #include <doctest/doctest.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // consentctl purge-plan, hold and subject, driven as a user drives them.
 #include <doctest/doctest.h>
 #include <google/protobuf/struct.pb.h>

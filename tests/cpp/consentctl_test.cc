@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // consentctl, driven as a user drives it: run the binary, look at exit code, stdout, stderr and
 // the store.
 

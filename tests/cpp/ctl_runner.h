@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Runs the consentctl binary as a user does: arguments, stdin from a file, stdout and stderr
 // captured in files (no pipes: no deadlock however much is printed), exit code. Shared by the
 // CLI tests.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // EventStore::Append / AppendMulti: expected revisions, positions, store-assigned fields,
 // atomicity across streams and idempotent retries.
 #include <doctest/doctest.h>

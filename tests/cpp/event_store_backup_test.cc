@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Backups: online, consistent with the moment they were taken, verifiable without restoring.
 #include <doctest/doctest.h>
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Malformed appends: each is rejected with its own code and context, and leaves the store exactly
 // as it was.
 #include <doctest/doctest.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Concurrent appenders (group commit): optimistic concurrency on one stream, independent streams,
 // concurrent retries, and snapshot-consistent reads while appends run.
 #include <doctest/doctest.h>

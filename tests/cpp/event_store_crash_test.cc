@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Crash safety: a child process appends with sync=true and is SIGKILLed at a random moment;
 // after every kill the reopened store holds every acknowledged event at its acknowledged
 // position, no partial batch, dense positions and a valid chain.

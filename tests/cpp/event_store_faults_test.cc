@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Faults around the store: a full disk, a directory the process cannot write, the files that
 // opens and closes leave behind.
 #include <doctest/doctest.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // EventStore::Open: creation, reopening, and refusal of what is not a libconsent store.
 #include <doctest/doctest.h>
 #include <rocksdb/db.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Projection state: CommitProjection, GetProjectionValue, ScanProjection, ProjectionCheckpoint.
 #include <doctest/doctest.h>
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // EventStore reads: ReadStream, ReadAll, ScanAll, ReadEvent, FindEvent, StreamRevision,
 // HeadPosition and Stats.
 #include <doctest/doctest.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Catch-up subscriptions: history, the switch to live delivery, filters, Stop, errors, WaitFor.
 #include <doctest/doctest.h>
 

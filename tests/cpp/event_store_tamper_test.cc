@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Tampering with a closed store's RocksDB files: Verify must report kDataLoss at the first
 // modified, missing or reordered event, and the chain must follow the documented formula.
 #include <doctest/doctest.h>

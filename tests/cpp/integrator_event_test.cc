@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // IntegratorEvent: the integrator's own events are stored, chained, verified and filtered by
 // their type like any other event, and the compliance rules never read them.
 #include <doctest/doctest.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Facts the Ledger refuses: each malformed or impossible fact gets its own code, names its field
 // or the contradiction, and leaves the store exactly as it was.
 #include <doctest/doctest.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The Ledger's retention, rights and evaluation facts: analysis documents, derived artefacts,
 // decisions, surveys, purges and their receipts, retention overrides, legal holds and subject
 // requests. What each accepts, where it lands, and what it refuses (appending nothing).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The Ledger: facts land in the right stream, access is checked at the door (LC-ACC-1),
 // possible-but-unlawful facts are recorded as evidence, retries are idempotent, and several
 // Ledgers on one store stay correct.

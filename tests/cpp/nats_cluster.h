@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // A 3-node JetStream cluster of nats-server on 127.0.0.1 for tests and benchmarks: free ports,
 // data in a temporary directory, every process started and stopped by its pid (also when the
 // owner is destroyed by a failing test).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The output contract's writers (consent/output.h): RFC 4180 CSV with CRLF, JSON with escaped
 // strings, durations as plain decimal seconds.
 #include <doctest/doctest.h>

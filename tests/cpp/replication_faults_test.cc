@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Fault injection against a real 3-node nats-server cluster: SIGKILL of the stream leader, of a
 // follower, of the replicator process and of the group consumer process at seeded random points.
 // The group store must end with every site event exactly once and every chain verifying.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Replication to NATS JetStream and the group store, against a real 3-node nats-server cluster
 // on 127.0.0.1 (nats_cluster.h). Skipped when nats-server is not installed.
 #include <doctest/doctest.h>

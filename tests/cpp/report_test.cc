@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // consent::BuildReport / FormatReport, and `consentctl demo` / `consentctl report` as a user
 // runs them: counts that agree with the log, formats that parse, output that reproduces.
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Rule matrix, agents, private calls and proportionality: LC-AGT-1..3, LC-PRIV-1, LC-PROP-1.
 // For each rule a scenario where it holds and one where it is broken, with the verdict, its
 // evidence positions and the gate's answer.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Rule matrix, notices to callers: LC-NOT-1 (a gate rule) and LC-NOT-2..4 (judged on the call,
 // not part of LC-LIVE-1). For each rule a scenario where it holds and one where it is broken,
 // with the verdict, its evidence positions and the gate's answer.

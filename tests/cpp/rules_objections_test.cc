@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Rule matrix, objections: LC-OBJ-1..5. For each rule a scenario where it holds and one where it
 // is broken, with the verdict, its evidence positions and the gate's answer.
 #include <doctest/doctest.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Policy overrides apply everywhere (RULES.md): for each overridable policy field, the same facts
 // judged under the RULES.md default and under a registration that overrides the field give
 // different verdicts of the rule the field governs. The probe max age has its own test in

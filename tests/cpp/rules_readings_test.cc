@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The precise readings of RULES.md, one test each: thresholds, clocks, sampling, agent
 // objections, withdrawal, capability, unknown facts, not applicable, notice versions, purges
 // and transfers.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Rule matrix, registration and governance: LC-REG-1..3 (gate rules) and LC-GOV-1..3 (judged at
 // capture, not part of LC-LIVE-1). For each rule a scenario where it holds and one where it is
 // broken, with the verdict, its evidence positions and the gate's answer.

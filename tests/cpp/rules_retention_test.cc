@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Rule matrix, retention, rights and evaluation: LC-RET-1..4, LC-DSR-1..2, LC-DATA-2,
 // LC-EVAL-1..3, the purge plan (with LC-OBJ-4 and LC-PRIV-1 purges) and the subject index.
 // Each rule held and broken, and each "Precise reading" of RULES.md that concerns them.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The readings RULES.md settles for edge cases found by an independent review: missing
 // prerequisites, mandate calls, record-all under a legal text, governance before recording,
 // transfers, what happened is recorded then judged, one fault one rule, payment segments and

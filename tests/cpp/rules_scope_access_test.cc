@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Rule matrix, scope, data, access, the live decision and audit: LC-SCOPE-1, LC-DATA-1, LC-ACC-1,
 // LC-ACC-2, LC-LIVE-1, LC-AUD-1. For each rule a scenario where it holds and one where it is
 // broken, with the verdict, its evidence positions and the gate's answer.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Stored events live forever: events serialized by an earlier build (a committed binary fixture)
 // must still decode, append and be judged. Regenerating the fixture defeats the test: add a new
 // fixture file for a new schema generation and keep this one.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // consent::SimulateDay: reproducible, recorded only through the Ledger, honest about what it did.
 
 #include "consent/simulator.h"

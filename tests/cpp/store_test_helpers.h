@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Helpers shared by the event_store_*_test.cc files: status assertions, snapshots of a store's
 // observable state, and raw access to the RocksDB files behind a (closed) store.
 #ifndef CONSENT_TESTS_STORE_TEST_HELPERS_H_

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // SubjectDirectory: sealed identities, the master key, and crypto-shredding checked on the raw
 // files of the store.
 #include <doctest/doctest.h>

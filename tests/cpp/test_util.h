@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Shared helpers for the C++ test suite.
 #ifndef CONSENT_TESTS_TEST_UTIL_H_
 #define CONSENT_TESTS_TEST_UTIL_H_

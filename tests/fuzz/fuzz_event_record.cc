@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // libFuzzer target: one binary consent.v1.Event recorded through Ledger::Record into a store
 // that lives for the whole run (so inputs build on each other, as a log does), then folded by
 // an in-memory Compliance engine and judged (call verdicts, agent summary, purge plan).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // libFuzzer target: one line of a `consentctl import` file through the strict JSON check and
 // protobuf's JSON-to-Event mapping (tools/consentctl/import_line.h).
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Replays fuzz inputs as an ordinary test: feeds every file named on the command line (a
 // directory: its files, in name order) to the target's LLVMFuzzerTestOneInput, as libFuzzer
 // would. A crash, sanitizer report or abort fails the test; the file being replayed is printed

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Fixtures of the Python suite. Run by `make test` (make test-python) with
 PYTHONPATH=<build>/python and CONSENT_BUILD_DIR=<build>."""
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Backups from Python: Store.backup, libconsent.verify_backup, libconsent.restore; read-only
 opens."""
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Compliance over a simulated day: gate, verdicts, agents, report, and pandas tables whose
 dtypes and row counts agree with the C++ report."""
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """The README's and docs/'s code blocks run as written (the convention is in docs/README.md):
 
 * every ```cpp block is a complete program, compiled on its own with the flags CMake uses for

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """The exception tree of STYLE.md, raised by the binding's one translator: the whole table."""
 
 import pickle

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """examples/python and the module docstring's five lines run here, so they cannot rot."""
 
 import json

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Ledger: snake_case methods, keyword arguments, datetimes; refusals change nothing."""
 
 import datetime as dt

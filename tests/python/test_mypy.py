@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """mypy passes on the assembled package, and the .pyi stubs of the generated protobuf modules
 make it check code that uses libconsent.v1 messages."""
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """The output contract: the purge plan and the report's rule tallies have the same columns, in
 the same order, with compatible values, in consentctl's CSV and JSON and in the pandas tables
 (docs/output.md)."""

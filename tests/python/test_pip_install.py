@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """`pip install .` works offline with the distribution's setuptools, in a fresh venv.
 
 To keep `make test` fast the install reuses the CMake build directory the suite runs from

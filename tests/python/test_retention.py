@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Retention and rights from Python: the Ledger's retention facts, the purge plan and its
 tables, record verdicts, subject access exports, and the subject directory (crypto-shredding)."""
 

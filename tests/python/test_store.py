@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Store: open/close, append, reads (iterators in batches), verify, errors with context."""
 
 import base64

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """The store against a simple model (a list of events), by stateful property-based testing.
 
 Hypothesis draws sequences of appends (with every kind of expected revision, stale ones

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Subscriptions: callbacks (GIL taken on the C++ thread), iterators, errors surfacing to the
 caller, and exactly-once delivery across a restart."""
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Shared pieces of consentctl: command registration on CLI11, error printing, store access,
 // progress.
 //

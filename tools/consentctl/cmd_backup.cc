@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // consentctl backup DEST
 // consentctl restore BACKUP        (into --db PATH, which must not hold a store)
 //

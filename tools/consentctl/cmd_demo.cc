@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // consentctl demo [--seed N] [--calls N] [--agents N]
 //
 // Simulates a contact-centre day into the store (created when missing) through the Ledger

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // consentctl erase REF [--request ID] [--master-key-file FILE]
 //
 // Crypto-shredding of one subject (SubjectDirectory::EraseSubject): destroys the subject's key

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // consentctl --db GROUP_DB group pull --nats URLS [--stream N] [--durable D] [--follow]
 // consentctl --db GROUP_DB group status [--nats URLS] [--stream N] [--format table|json]
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // consentctl identity set REF --kind caller|agent [--phone P] [--name N] [--note T]
 // consentctl identity show REF [--format table|json]
 //   (both: [--master-key-file FILE], or LIBCONSENT_MASTER_KEY in the environment)

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // consentctl import FILE.jsonl|-   (alias: append)
 //
 // Appends the events of a JSON Lines file, one consent.v1.Event per line in protobuf's JSON

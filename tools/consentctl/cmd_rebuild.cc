@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // consentctl rebuild
 //
 // Discards the persisted compliance state and refolds it from position 1 (Compliance::Rebuild),

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // consentctl replicate --nats URLS --site S [--stream N] [--follow] ...
 //
 // Ships the store's events to the group's JetStream stream (consent::Replicator): once up to the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Options and signal handling shared by `replicate` and `group`.
 #ifndef CONSENT_TOOLS_CONSENTCTL_CMD_REPLICATION_COMMON_H_
 #define CONSENT_TOOLS_CONSENTCTL_CMD_REPLICATION_COMMON_H_

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // consentctl report [--format table|json|csv] [--at TIME] [--from TIME] [--to TIME]
 //
 // Opens an existing store, brings the compliance projections up to the head of the log (their

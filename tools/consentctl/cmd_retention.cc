@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Retention and rights commands:
 //
 //   consentctl purge-plan [--at TIME] [--horizon HOURS] [--all] [--format table|json|csv]

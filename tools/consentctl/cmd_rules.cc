@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // consentctl rules [--format md|json]
 //
 // Prints the rule catalogue from the library's rule table (consent/rules.h): every rule with its

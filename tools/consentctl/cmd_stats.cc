@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // consentctl stats [--format table|json]
 //
 // Prints StoreStats: path, store id, format version, head position, stream count, head hash and

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // consentctl verify [--from POS] [--to POS]
 // consentctl verify --backup DIR
 //

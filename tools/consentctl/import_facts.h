@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Fact validation for `consentctl import`: every line is recorded through a consent::Ledger
 // over an in-memory overlay of the store (reads go to the store, appends stay in memory), so
 // that a file is checked exactly as Ledger::Record would check its facts one by one, in file

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // One line of a `consentctl import` file: a consent.v1.Event in protobuf's JSON mapping, read
 // strictly (strict_json.h) and checked for what the store needs, with problems named by field.
 //

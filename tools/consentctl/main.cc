@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // consentctl — the command-line face of a libconsent store.
 //
 //   consentctl [--db PATH] COMMAND [OPTIONS] [ARGS...]

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The master key of the subject directory, for the commands that need one (identity, erase):
 // from --master-key-file FILE (64 hex characters, mode 600), else from $LIBCONSENT_MASTER_KEY.
 #ifndef CONSENT_TOOLS_CONSENTCTL_MASTER_KEY_H_

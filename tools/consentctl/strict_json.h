@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // A strict RFC 8259 check of one JSON text against a protobuf message type, run before
 // protobuf's JSON parser, which is lenient: it accepts single quotes, unquoted keys, trailing
 // commas and form feeds, lets a repeated key overwrite the first, drops `null` from lists,

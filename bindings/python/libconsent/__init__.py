@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """libconsent: lawful, provable call recording — the Python API.
 
 An immutable, hash-chained event log of calls, notices, objections, recording actions and

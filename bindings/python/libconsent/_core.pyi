@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Type stubs of libconsent._core, the pybind11 half of the package (low level: serialized
 events as bytes, results as dicts). Use the `libconsent` package instead."""
 

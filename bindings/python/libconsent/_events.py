@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Event decoding helpers shared by the store, subscriptions and the ledger."""
 
 from __future__ import annotations

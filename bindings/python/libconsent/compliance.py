@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Compliance projections: the recording gate, call verdicts, agents, recording use, the
 retention plan, subject access exports, tables for pandas, and the audit report.
 

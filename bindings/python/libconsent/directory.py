@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """The subject directory: real identities behind pseudonymous subject references, sealed per
 subject so that erasing a subject is destroying one key (crypto-shredding;
 ``consent/subject_directory.h``).

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """The exceptions libconsent raises: one tree, rooted at :class:`ConsentError`.
 
 Every failure of the C++ library is a ``consent::Status`` with a canonical code; the binding

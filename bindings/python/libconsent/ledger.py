@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """The Ledger: records the domain facts of call recording, one snake_case method per fact.
 
 Each method takes the fact's fields as keyword arguments (or a ready ``libconsent.v1``

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Many sites, one group: replicate site stores to NATS JetStream, apply them to a group store.
 
 A site runs a :class:`Replicator` over its store; the group runs a :class:`GroupConsumer`

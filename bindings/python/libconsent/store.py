@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """The event store: open, append, read, verify, subscribe.
 
 Thread-safety: a :class:`Store` may be used from any number of Python threads; every call

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Column-wise tables to pandas.
 
 The C++ side (``bindings/python/src/tables.cc``) walks the projections without the GIL and

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """The event contract, ``consent.v1``, as Python protobuf classes.
 
 Generated at build time by ``protoc --python_out`` from ``proto/consent/v1/*.proto`` (into

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Shared pieces of libconsent._core: the status-to-exception path, the datetime caster, and the
 // store handle every other binding object hangs off.
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // libconsent._core.MasterKey and SubjectDirectory: the crypto-shredding directory of
 // consent/subject_directory.h. Results cross as dicts; the Python package (directory.py) wraps
 // them. The master key's bytes stay in the C++ MasterKey (wiped on destruction) and never appear

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // libconsent._core.Ledger, Compliance, Report and simulate_day: the domain facade, the
 // projections and the audit report. Results cross as dicts (times as aware UTC datetimes);
 // the Python package turns them into documented dataclasses.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The one translator from consent::Status to the exception tree of libconsent.errors.
 //
 // Binding code throws StatusError (common.h); pybind11 calls the translator registered here,

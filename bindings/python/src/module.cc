@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // libconsent._core: the C++ half of the Python package. Users import `libconsent`; this module
 // is its implementation detail (documented for integrators in _core.pyi).
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // libconsent._core replication: Replicator, GroupConsumer and verify_group over open stores
 // (consent/replication.h, consent/group.h). Both objects are dependents of their store handle:
 // closing the store drops them first.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // libconsent._core.Store and Subscription: the event store, its reads (in batches, so the
 // Python iterators release the GIL while C++ reads) and catch-up subscriptions (a Python
 // callback called with the GIL, or a bounded queue drained by a Python iterator).

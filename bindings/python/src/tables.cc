@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The tables behind libconsent's to_pandas(): calls, verdicts, violations, objections, agents,
 // accesses, retention_plan, record_verdicts. Adding a table = one Build* function declaring its columns with Columns<Row>, plus
 // a line in kTables. See tables.h.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Column-wise tables for pandas, built in C++.
 //
 // A table is declared once, as columns of a row type, with Columns<Row> (tables.cc):

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Backups of a consent::EventStore: taken online, consistent, verifiable without restoring.
 //
 // A backup is a directory holding a complete copy of the store as of one moment (every event,

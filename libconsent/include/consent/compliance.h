@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // consent::Compliance — the projections that judge the rules of RULES.md from the event log.
 //
 // One engine folds the log (in position order, deterministically) into three views:

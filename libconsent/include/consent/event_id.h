@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Event ids: 16 raw bytes, normally a UUID.
 //
 // NewEventId() makes time-ordered UUIDv7 ids (RFC 9562): 48 bits of Unix milliseconds, then a

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // consent::EventStore — an embedded, durable, hash-chained event log.
 //
 // The store knows nothing of calls: it keeps immutable `consent::v1::Event`s in named streams

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // consent::Ledger — records the domain facts of call recording, one imperative method per fact.
 //
 // The Ledger is the domain facade over an EventStore. Each method takes one past-tense fact

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The output contract of libconsent's reports and of consentctl: one JSON writer and one CSV
 // writer, used by every table the library or the tool prints (audit report, purge plan,
 // subject export, store figures, identities, the rule catalogue).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // consent::Policy — every number the rules use, in one place.
 //
 // The defaults are those of RULES.md. Values marked *policy* there are libconsent's choice, not

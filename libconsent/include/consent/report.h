@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // consent::AuditReport — what a DPO or a staff committee reads about a period of call recording.
 //
 // BuildReport() reads the compliance projections (consent/compliance.h) — and, when given the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // consent::RetentionSchedule — what must be deleted, by when, and why (LC-RET-1..4, LC-OBJ-4,
 // LC-PRIV-1, LC-DSR-2); and verdicts on the records that are not calls: recordings, analysis
 // documents, legal holds, subject requests, survey answers and decisions (LC-RET-*, LC-DSR-*,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The rule catalogue: every rule libconsent judges, what it says, which facts it reads, the
 // verdicts it can give, what its verdicts attach to, its default numbers, and the precise
 // readings that settle its edge cases. The library's rule list (RuleCatalogue() in

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // consent::SimulateDay — a seeded, reproducible contact-centre day, recorded through the Ledger.
 //
 // The simulator plays one working day of a contact centre into a store, using only the Ledger

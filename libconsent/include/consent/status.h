@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // consent::Status and consent::StatusOr<T>: how every public libconsent call reports failure.
 //
 // No exception crosses the public API. A failed call returns a Status whose code tells the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // consent::SubjectIndex — everything the log holds about one person, for a data subject access
 // request (LC-DSR-1): their calls, recordings (with every copy and its purge), accesses to those
 // recordings, requests with their deadlines and verdicts, holds that cover them, and — for an

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Times as libconsent writes and reads them in its outputs and command lines: RFC 3339, UTC.
 //
 //   consent::FormatTime(t)                 // "2026-03-02T08:00:00Z"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // consent::Verdict and consent::RuleVerdict — the outcome of one rule of RULES.md for one
 // subject (a call, an agent, a recording, a document, a hold, a request, an answer, a decision).
 //

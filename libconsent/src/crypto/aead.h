@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The few libsodium operations the subject directory needs, behind plain C++ types so that no
 // libsodium header leaks further. Internal: never installed.
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // consent::MasterKey: loading the host's key from a file, the environment, hex or bytes.
 // Messages name where the key came from and what is wrong with its shape, never its content.
 #include <sodium.h>

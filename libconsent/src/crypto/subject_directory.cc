@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // SubjectDirectory on the store's secrets table (storage/secrets.h). Row layout: storage/layout.h
 // ("keys"). Sealed formats: crypto/aead.h. Associated data binds every ciphertext to its place:
 //   check value     "check" || 0x00 || store_id

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Test seams of the SubjectDirectory (subject_directory.cc). Never installed.
 #ifndef CONSENT_CRYPTO_SUBJECT_DIRECTORY_TESTING_H_
 #define CONSENT_CRYPTO_SUBJECT_DIRECTORY_TESTING_H_

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The fact table of the Ledger: routing, shape checks and state checks of every fact it
 // records, and the fold of a stream into the state those checks read.
 #include "domain/facts.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The Ledger's knowledge of each domain fact: which stream it belongs to, which fields it needs,
 // and what it may not contradict in that stream. Adding a fact to the Ledger = adding one row to
 // the table in facts.cc (a FactSpec) and, when its stream needs memory of earlier facts, a case

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // consent::Ledger: validate a fact against the folded state of its stream, append it at the
 // revision validated against, and keep the folded states in a bounded cache.
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The rule catalogue's data (consent/rules.h). Titles and attachments are those the engine and
 // the reports use; statements, facts, defaults and readings are what docs/rules.md prints.
 #include "consent/rules.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The hash chain and the split of stored event bytes into header and payload.
 //
 //   h_0 = 32 zero bytes

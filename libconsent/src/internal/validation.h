@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Structural validation of protobuf messages before they become stored events.
 #ifndef CONSENT_INTERNAL_VALIDATION_H_
 #define CONSENT_INTERNAL_VALIDATION_H_

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // CallCompliance and AgentLedger: verdicts from a call's (or agent's) folded state.
 //
 // Rules judged when capture begins (registration, agent, notice, capability, sampling, and

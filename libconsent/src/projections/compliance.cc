@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // consent::Compliance and its views: thin forwarding to internal::ComplianceEngine.
 #include "consent/compliance.h"
 #include "consent/rules.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Folding the log into compliance state; persistence and checkpoints. See engine.h.
 #include "projections/engine.h"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The compliance engine: folds the log into projection state and answers the views of
 // consent/compliance.h. Internal.
 //

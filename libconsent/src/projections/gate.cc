@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The recording gate (LC-LIVE-1): facts gathered under shared locks, then the rules.
 #include <algorithm>
 

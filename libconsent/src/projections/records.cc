@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Folding of the records that are not calls: analysis documents, legal holds, subject requests,
 // survey answers, decisions, evaluation methods and the subject directory's facts; and the
 // subject index (subject or agent ref -> calls). Internal.

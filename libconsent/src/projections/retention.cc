@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // RetentionSchedule: the purge plan (LC-RET-1..4, LC-OBJ-4, LC-PRIV-1, LC-DSR-2) and verdicts on
 // recordings, documents, holds, requests, survey answers and decisions (LC-RET-*, LC-DSR-*,
 // LC-DATA-2, LC-EVAL-*), computed from the folded state against an evaluation time.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Shared pieces of the rule evaluators (call_rules.cc, retention.cc, subjects.cc): verdict
 // accumulation, calendar months, legal holds, request deadlines. Internal.
 #ifndef CONSENT_PROJECTIONS_RULE_SUPPORT_H_

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // SubjectIndex: everything the projections hold about one person (LC-DSR-1), and its JSON form.
 #include <algorithm>
 #include <map>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The audit report: aggregation of the compliance views, and its three printed forms.
 
 #include "consent/report.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The rule catalogue as Markdown (docs/rules.md) and JSON (consent/rules.h).
 #include <cctype>
 #include <string>

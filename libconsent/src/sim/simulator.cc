@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // A contact-centre day as a discrete-event simulation: every call is planned in arrival order
 // (agent, queue, duration and its own random stream), then timed actions run in time order and
 // record their facts through the Ledger. The only feedback from the log is the RecordingGate,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Backups as RocksDB checkpoints: a backup directory is a complete store, so verifying it is
 // opening it read-only and running Verify, and restoring it is copying it.
 #include "consent/backup.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // EventStore on RocksDB. Layout: storage/layout.h. Hash chain: internal/chain.h.
 //
 // Write path (group commit, after leveldb's DBImpl::Write): every appender validates and

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The on-disk layout of an EventStore (format version 1). Internal: never installed.
 //
 // Column families and their keys (integers are big-endian so that byte order = numeric order):

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Operations on an EventStore below its public interface, for the library's own code and tests.
 #ifndef CONSENT_STORAGE_OPEN_HOOKS_H_
 #define CONSENT_STORAGE_OPEN_HOOKS_H_

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Translation of rocksdb::Status into consent::Status: the only place it happens.
 #ifndef CONSENT_STORAGE_ROCKS_STATUS_H_
 #define CONSENT_STORAGE_ROCKS_STATUS_H_

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The store's secrets table: rows of the `keys` column family (layout.h), written in the same
 // RocksDB WriteBatch as the events of an append, and scrubbed from disk after deletion.
 // Internal: the only user is consent::SubjectDirectory (crypto-shredding); never installed, so

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // consent::GroupConsumer — applies every site's replicated events to one group store.
 //
 // A group store is an ordinary EventStore. Each site event is applied as a new event whose

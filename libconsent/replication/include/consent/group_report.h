@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // consent::BuildGroupReport — the audit report of a group store, per site and in total.
 //
 // Each site's report is built by a Compliance engine that folds only that site's events

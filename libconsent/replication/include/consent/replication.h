@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // consent::Replicator — ships a site store's events to a NATS JetStream stream, exactly once.
 //
 // A group runs many sites; each keeps its own EventStore and runs one Replicator that publishes
