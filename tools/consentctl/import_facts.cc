@@ -119,6 +119,8 @@ class OverlayStore final : public EventStore {
   }
 
   uint64_t HeadPosition() const override { return base_head_ + events_.size(); }
+  // The dry run never writes to the store it overlays.
+  bool read_only() const override { return false; }
 
   StatusOr<std::unique_ptr<Subscription>> Subscribe(SubscribeOptions, EventHandler) override {
     return Unimplemented("Subscribe");
@@ -133,6 +135,9 @@ class OverlayStore final : public EventStore {
   }
   StatusOr<uint64_t> ProjectionCheckpoint(std::string_view) const override {
     return Unimplemented("ProjectionCheckpoint");
+  }
+  StatusOr<uint64_t> CheckedProjectionCheckpoint(std::string_view) const override {
+    return Unimplemented("CheckedProjectionCheckpoint");
   }
   StatusOr<std::optional<std::string>> GetProjectionValue(std::string_view,
                                                           std::string_view) const override {
