@@ -225,8 +225,12 @@ TEST_CASE("Three sites replicate to a 3-node cluster and the group store proves 
 
   // consentctl report recognises the group store and prints the per-site report and the total;
   // a site's own store keeps its single report.
-  CHECK(IsGroupStore(*group).value_or(false));
-  CHECK_FALSE(IsGroupStore(*sites["paris"]).value_or(true));
+  const StatusOr<bool> group_is_group = IsGroupStore(*group);
+  const StatusOr<bool> site_is_group = IsGroupStore(*sites["paris"]);
+  CONSENT_REQUIRE_OK(group_is_group);
+  CONSENT_REQUIRE_OK(site_is_group);
+  CHECK(*group_is_group);
+  CHECK_FALSE(*site_is_group);
   consumer->reset();
   group.reset();
   const RunResult csv = RunCtl({"--db", rig.dir.sub("group"), "report", "--format", "csv", "--at", FormatTime(at)});
