@@ -53,6 +53,17 @@ std::string GroupEventId(std::string_view site, uint64_t position) {
   return id;
 }
 
+StatusOr<bool> IsGroupStore(const EventStore& store) {
+  bool found = false;
+  Status s = store.ScanProjection(replication::kGroupProjection, replication::kSiteKeyPrefix,
+                                  [&](std::string_view, std::string_view) {
+                                    found = true;
+                                    return false;
+                                  });
+  if (!s.ok()) return s;
+  return found;
+}
+
 StatusOr<GroupVerifyReport> VerifyGroup(const EventStore& group_store) {
   GroupVerifyReport report;
   auto own = group_store.Verify();

@@ -15,6 +15,8 @@
 #include "consent/group_report.h"
 #include "consent/replication.h"
 #include "consent/simulator.h"
+#include "consent/time_format.h"
+#include "ctl_runner.h"
 #include "nats_cluster.h"
 #include "store_test_helpers.h"
 
@@ -221,6 +223,21 @@ TEST_CASE("Three sites replicate to a 3-node cluster and the group store proves 
   }
   CHECK(Figures(group_report->total) == Figures(MergeReports(own)));
   CHECK(group_report->total.totals.calls == 75);
+
+  // consentctl report recognises the group store and prints the per-site report and the total;
+  // a site's own store keeps its single report.
+  const StatusOr<bool> group_is_group = IsGroupStore(*group);
+  const StatusOr<bool> site_is_group = IsGroupStore(*sites["paris"]);
+  CONSENT_REQUIRE_OK(group_is_group);
+  CONSENT_REQUIRE_OK(site_is_group);
+  CHECK(*group_is_group);
+  CHECK_FALSE(*site_is_group);
+  consumer->reset();
+  group.reset();
+  const RunResult csv = RunCtl({"--db", rig.dir.sub("group"), "report", "--format", "csv", "--at", FormatTime(at)});
+  CHECK(csv.exit_code == 0);
+  CHECK(csv.out == FormatGroupReport(*group_report, ReportFormat::kCsv));
+  CHECK(csv.out.rfind("site,rule_id,", 0) == 0);
 }
 
 TEST_CASE("The group consumer refuses a tampered event in the stream, naming the site and the position") {

@@ -6,10 +6,9 @@
 // `status` prints, per site, the last applied site position, the site chain hash, whether the
 // chain verifies (VerifyGroup) and, with --nats, the lag behind the stream.
 
-#include <algorithm>
 #include <cstdio>
+#include <memory>
 #include <optional>
-#include <span>
 #include <string>
 #include <vector>
 
@@ -21,25 +20,31 @@
 namespace consent::cli {
 namespace {
 
-constexpr OptionSpec kGroupOptions[] = {
-    {.name = "--nats"},
-    {.name = "--stream"},
-    {.name = "--replicas"},
-    {.name = "--dedupe-window"},
-    {.name = "--durable"},
-    {.name = "--batch"},
-    {.name = "--ack-wait"},
-    {.name = "--format"},
-    {.name = "--follow", .takes_value = false},
+struct PullArgs {
+  NatsArgs nats;
+  std::string durable = GroupConsumerOptions{}.durable;
+  uint64_t batch = static_cast<uint64_t>(GroupConsumerOptions{}.batch);
+  uint64_t ack_wait_ms = static_cast<uint64_t>(GroupConsumerOptions{}.ack_wait.count());
+  bool follow = false;
 };
 
-int Pull(const Context& ctx, const GroupConsumerOptions& options, bool follow) {
+struct StatusArgs {
+  NatsArgs nats;
+  std::string format;
+};
+
+int Pull(const Context& ctx, const PullArgs& args) {
+  GroupConsumerOptions options;
+  ApplyNatsArgs(args.nats, &options.nats, &options.stream);
+  options.durable = args.durable;
+  options.batch = static_cast<int>(args.batch);
+  options.ack_wait = std::chrono::milliseconds(args.ack_wait_ms);
   auto store = OpenStore(ctx, /*create=*/true);
   if (!store.ok()) return Fail(ctx, store.status());
   auto consumer = GroupConsumer::Open(store->get(), options);
   if (!consumer.ok()) return Fail(ctx, consumer.status());
   uint64_t applied = 0;
-  if (follow) {
+  if (args.follow) {
     InstallStopHandlers();
     Progress progress("group pull");
     Status s = (*consumer)->Follow(StopRequested(), [&](uint64_t total) {
@@ -99,9 +104,9 @@ void PrintStatus(const std::vector<SiteRow>& rows, bool chain_ok, const std::str
   if (!why.empty()) std::printf("chain FAILED: %s\n", why.c_str());
 }
 
-int ShowStatus(const Context& ctx, const ParsedArgs& parsed, const GroupConsumerOptions& options) {
-  const std::string format = parsed.get("--format").value_or("table");
-  if (format != "table" && format != "json") return UsageError(ctx, "--format must be table or json");
+int ShowStatus(const Context& ctx, const StatusArgs& args) {
+  GroupConsumerOptions options;
+  ApplyNatsArgs(args.nats, &options.nats, &options.stream);
   auto store = OpenStore(ctx, /*create=*/false);
   if (!store.ok()) return Fail(ctx, store.status());
   auto verified = VerifyGroup(**store);
@@ -112,42 +117,46 @@ int ShowStatus(const Context& ctx, const ParsedArgs& parsed, const GroupConsumer
   } else {
     why = verified.status().message();
   }
-  if (parsed.has("--nats") && !rows.empty()) {
+  if (!args.nats.urls.empty() && !rows.empty()) {
     std::vector<std::string> names;
     for (const SiteRow& r : rows) names.push_back(r.site.site);
     auto published = PublishedPositions(options.nats, options.stream, names);
     if (!published.ok()) return Fail(ctx, published.status());
     for (size_t i = 0; i < rows.size(); ++i) rows[i].published = (*published)[i];
   }
-  PrintStatus(rows, why.empty(), why, format == "json");
+  PrintStatus(rows, why.empty(), why, args.format == "json");
   return why.empty() ? kExitOk : kExitFailure;
 }
 
 }  // namespace
 
-int RunGroup(const Context& ctx, std::span<const std::string> args) {
-  if (args.empty()) return UsageError(ctx, "group needs a subcommand: pull or status");
-  const std::string sub = args.front();
-  ParsedArgs parsed;
-  if (auto err = ParseArgs(args.subspan(1), kGroupOptions, &parsed)) return UsageError(ctx, *err);
-  if (!parsed.positionals.empty()) return UsageError(ctx, "unexpected argument \"" + parsed.positionals.front() + "\"");
-  GroupConsumerOptions o;
-  if (sub == "status") {
-    if (parsed.has("--nats")) {
-      if (auto err = ParseNatsOptions(parsed, &o.nats, &o.stream)) return UsageError(ctx, *err);
-    }
-    return ShowStatus(ctx, parsed, o);
-  }
-  if (sub != "pull") return UsageError(ctx, "unknown group subcommand \"" + sub + "\" (pull or status)");
-  if (auto err = ParseNatsOptions(parsed, &o.nats, &o.stream)) return UsageError(ctx, *err);
-  if (auto d = parsed.get("--durable")) o.durable = *d;
-  uint64_t batch = static_cast<uint64_t>(o.batch);
-  uint64_t ack_wait_ms = static_cast<uint64_t>(o.ack_wait.count());
-  if (auto err = GetUintOption(parsed, "--batch", 1, &batch)) return UsageError(ctx, *err);
-  if (auto err = GetUintOption(parsed, "--ack-wait", 1, &ack_wait_ms)) return UsageError(ctx, *err);
-  o.batch = static_cast<int>(std::min<uint64_t>(batch, 100000));
-  o.ack_wait = std::chrono::milliseconds(ack_wait_ms);
-  return Pull(ctx, o, parsed.has("--follow"));
+void AddGroupCommand(CLI::App& app, Context& ctx) {
+  CLI::App* group = AddCommand(app, "group", "apply every site's replicated events to this group store, or show each site's position, lag and chain");
+  group->require_subcommand(1);
+
+  auto pull = std::make_shared<PullArgs>();
+  CLI::App* pull_cmd = AddCommand(*group, "pull", "apply the sites' replicated events from the stream to the group store");
+  AddNatsOptions(pull_cmd, &pull->nats, /*nats_required=*/true);
+  pull_cmd->add_option("--durable", pull->durable, "the durable consumer's name on the stream (default: consent-group)")
+      ->type_name("NAME");
+  pull_cmd->add_option("--batch", pull->batch, "messages fetched and applied per atomic append (default: 512)")
+      ->check(IntegerBetween(1, 100000))
+      ->type_name("N");
+  pull_cmd->add_option("--ack-wait", pull->ack_wait_ms,
+                       "the server redelivers a message not acknowledged within MS milliseconds (default: 30000)")
+      ->check(IntegerBetween(1))
+      ->type_name("MS");
+  pull_cmd->add_flag("--follow", pull->follow, "keep applying new events until interrupted (SIGINT, SIGTERM)");
+  pull_cmd->footer("Without --follow, applies what the stream holds and exits. Each site's chain is checked "
+                   "as its events are applied; an event already applied is skipped.");
+  SetRun(pull_cmd, ctx, [pull](const Context& c) { return Pull(c, *pull); });
+
+  auto status = std::make_shared<StatusArgs>();
+  CLI::App* status_cmd = AddCommand(*group, "status", "each site's last applied position and chain check; with --nats, its lag");
+  AddNatsOptions(status_cmd, &status->nats, /*nats_required=*/false);
+  AddFormatOption(status_cmd, &status->format, {"table", "json"});
+  status_cmd->footer("Exits 1 when a site's chain does not verify.");
+  SetRun(status_cmd, ctx, [status](const Context& c) { return ShowStatus(c, *status); });
 }
 
 }  // namespace consent::cli

@@ -4,9 +4,8 @@
 // Ships the store's events to the group's JetStream stream (consent::Replicator): once up to the
 // head, or following new appends until interrupted. Prints progress and lag on a terminal.
 
-#include <csignal>
 #include <cstdio>
-#include <span>
+#include <memory>
 #include <string>
 
 #include "cli.h"
@@ -16,15 +15,12 @@
 namespace consent::cli {
 namespace {
 
-constexpr OptionSpec kReplicateOptions[] = {
-    {.name = "--nats"},
-    {.name = "--site"},
-    {.name = "--stream"},
-    {.name = "--replicas"},
-    {.name = "--dedupe-window"},
-    {.name = "--ack-timeout"},
-    {.name = "--window"},
-    {.name = "--follow", .takes_value = false},
+struct ReplicateArgs {
+  NatsArgs nats;
+  std::string site;
+  uint64_t ack_timeout_ms = static_cast<uint64_t>(ReplicatorOptions{}.ack_timeout.count());
+  uint64_t window = ReplicatorOptions{}.max_in_flight;
+  bool follow = false;
 };
 
 void PrintDone(const ReplicationProgress& p) {
@@ -33,13 +29,17 @@ void PrintDone(const ReplicationProgress& p) {
               static_cast<unsigned long long>(p.published), static_cast<unsigned long long>(p.resent));
 }
 
-// The work, once the command line is understood.
-int Replicate(const Context& ctx, const ReplicatorOptions& options, bool follow) {
+int Replicate(const Context& ctx, const ReplicateArgs& args) {
+  ReplicatorOptions options;
+  ApplyNatsArgs(args.nats, &options.nats, &options.stream);
+  options.site = args.site;
+  options.ack_timeout = std::chrono::milliseconds(args.ack_timeout_ms);
+  options.max_in_flight = args.window;
   auto store = OpenStore(ctx, /*create=*/false);
   if (!store.ok()) return Fail(ctx, store.status());
   auto replicator = Replicator::Open(store->get(), options);
   if (!replicator.ok()) return Fail(ctx, replicator.status());
-  if (!follow) {
+  if (!args.follow) {
     auto done = (*replicator)->CatchUp();
     if (!done.ok()) return Fail(ctx, done.status());
     PrintDone(*done);
@@ -58,21 +58,22 @@ int Replicate(const Context& ctx, const ReplicatorOptions& options, bool follow)
 
 }  // namespace
 
-int RunReplicate(const Context& ctx, std::span<const std::string> args) {
-  ParsedArgs parsed;
-  if (auto err = ParseArgs(args, kReplicateOptions, &parsed)) return UsageError(ctx, *err);
-  if (!parsed.positionals.empty()) return UsageError(ctx, "unexpected argument \"" + parsed.positionals.front() + "\"");
-  ReplicatorOptions o;
-  if (auto err = ParseNatsOptions(parsed, &o.nats, &o.stream)) return UsageError(ctx, *err);
-  if (!parsed.has("--site")) return UsageError(ctx, "--site is required");
-  o.site = *parsed.get("--site");
-  uint64_t ack_ms = static_cast<uint64_t>(o.ack_timeout.count());
-  uint64_t window = o.max_in_flight;
-  if (auto err = GetUintOption(parsed, "--ack-timeout", 1, &ack_ms)) return UsageError(ctx, *err);
-  if (auto err = GetUintOption(parsed, "--window", 1, &window)) return UsageError(ctx, *err);
-  o.ack_timeout = std::chrono::milliseconds(ack_ms);
-  o.max_in_flight = window;
-  return Replicate(ctx, o, parsed.has("--follow"));
+void AddReplicateCommand(CLI::App& app, Context& ctx) {
+  auto args = std::make_shared<ReplicateArgs>();
+  CLI::App* cmd = AddCommand(app, "replicate", "publish the store's events to the group's NATS JetStream stream, exactly once");
+  AddNatsOptions(cmd, &args->nats, /*nats_required=*/true);
+  cmd->add_option("--site", args->site, "this site's name: 1 to 64 of A-Z a-z 0-9 _ -")->required()->type_name("SITE");
+  cmd->add_option("--ack-timeout", args->ack_timeout_ms,
+                  "milliseconds to wait for a publish acknowledgement before resending (default: 2000)")
+      ->check(IntegerBetween(1))
+      ->type_name("MS");
+  cmd->add_option("--window", args->window, "publishes awaiting acknowledgement at any time (default: 4096)")
+      ->check(IntegerBetween(1))
+      ->type_name("N");
+  cmd->add_flag("--follow", args->follow, "keep publishing new appends until interrupted (SIGINT, SIGTERM)");
+  cmd->footer("Without --follow, publishes up to the head of the log and exits. The position reached is "
+              "kept in the store: a rerun resumes there, and the stream drops repeats.");
+  SetRun(cmd, ctx, [args](const Context& c) { return Replicate(c, *args); });
 }
 
 }  // namespace consent::cli

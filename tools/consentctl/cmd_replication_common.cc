@@ -12,17 +12,27 @@ void OnStopSignal(int) { g_stop.store(true); }
 
 }  // namespace
 
-std::optional<std::string> ParseNatsOptions(const ParsedArgs& parsed, NatsOptions* nats, StreamSettings* stream) {
-  if (!parsed.has("--nats")) return "--nats URLS is required (e.g. nats://127.0.0.1:4222)";
-  nats->urls = *parsed.get("--nats");
-  if (auto name = parsed.get("--stream")) stream->name = *name;
-  uint64_t replicas = static_cast<uint64_t>(stream->replicas);
-  uint64_t window_s = static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::seconds>(stream->duplicate_window).count());
-  if (auto err = GetUintOption(parsed, "--replicas", 1, &replicas)) return err;
-  if (auto err = GetUintOption(parsed, "--dedupe-window", 1, &window_s)) return err;
-  stream->replicas = static_cast<int>(replicas);
-  stream->duplicate_window = std::chrono::seconds(window_s);
-  return std::nullopt;
+CLI::Option* AddNatsOptions(CLI::App* cmd, NatsArgs* args, bool nats_required) {
+  CLI::Option* nats = cmd->add_option("--nats", args->urls,
+                                      "comma-separated NATS server URLs (nats://127.0.0.1:4222,...)")
+                          ->type_name("URLS");
+  if (nats_required) nats->required();
+  cmd->add_option("--stream", args->stream, "the group's JetStream stream (default: CONSENT)")->type_name("NAME");
+  cmd->add_option("--replicas", args->replicas, "replicas of the stream when it is created: 1, 3 or 5 (default: 3)")
+      ->check(IntegerBetween(1, 5))
+      ->type_name("R");
+  cmd->add_option("--dedupe-window", args->dedupe_window_s,
+                  "the stream's de-duplication window, in seconds (default: 120)")
+      ->check(IntegerBetween(1))
+      ->type_name("SECONDS");
+  return nats;
+}
+
+void ApplyNatsArgs(const NatsArgs& args, NatsOptions* nats, StreamSettings* stream) {
+  nats->urls = args.urls;
+  stream->name = args.stream;
+  stream->replicas = static_cast<int>(args.replicas);
+  stream->duplicate_window = std::chrono::seconds(args.dedupe_window_s);
 }
 
 void InstallStopHandlers() {

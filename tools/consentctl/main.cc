@@ -30,19 +30,10 @@ void AddEraseCommand(CLI::App& app, Context& ctx);
 void AddRulesCommand(CLI::App& app, Context& ctx);
 void AddBackupCommands(CLI::App& app, Context& ctx);
 void AddRebuildCommand(CLI::App& app, Context& ctx);
-int RunReplicate(const Context& ctx, std::span<const std::string> args);
-int RunGroup(const Context& ctx, std::span<const std::string> args);
+void AddReplicateCommand(CLI::App& app, Context& ctx);
+void AddGroupCommand(CLI::App& app, Context& ctx);
 
 namespace {
-
-// Commands still written in the older style (int RunX(const Context&, std::span<const
-// std::string>), arguments parsed with ParseArgs); cli.h says how to move one onto CLI11.
-const std::vector<Command> kCommands = {
-    {"replicate", "", "--nats URLS --site S [--stream N] [--follow] [--replicas R] [--dedupe-window SECONDS] [--ack-timeout MS] [--window N]",
-     "publish the store's events to the group's NATS JetStream stream, exactly once", RunReplicate},
-    {"group", "", "pull --nats URLS [--stream N] [--durable D] [--follow] | status [--nats URLS] [--format table|json]",
-     "apply every site's replicated events to this group store, or show each site's position, lag and chain", RunGroup},
-};
 
 constexpr const char* kFooter =
     "Environment:\n"
@@ -87,7 +78,8 @@ int Main(int argc, char** argv) {
   AddRulesCommand(app, ctx);
   AddBackupCommands(app, ctx);
   AddRebuildCommand(app, ctx);
-  for (const Command& c : kCommands) AddLegacyCommand(app, ctx, c);
+  AddReplicateCommand(app, ctx);
+  AddGroupCommand(app, ctx);
   app.footer(kFooter);  // after the commands, which would otherwise inherit it
 
   try {

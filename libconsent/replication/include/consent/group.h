@@ -108,6 +108,11 @@ struct GroupVerifyReport {
 // position).
 StatusOr<GroupVerifyReport> VerifyGroup(const EventStore& group_store);
 
+// True when `store` is a group store: a GroupConsumer has applied at least one site's events
+// to it (it keeps one marker per site beside the log, so this reads no event).
+// Errors: those of EventStore::ScanProjection.
+StatusOr<bool> IsGroupStore(const EventStore& store);
+
 // The last site position the stream holds for each of `sites` (0 when it holds none), in the
 // order given: a site's lag is this minus the group store's position.
 // Errors: kUnavailable (no server answers), kNotFound (no such stream).
