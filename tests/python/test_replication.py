@@ -68,7 +68,7 @@ def test_two_sites_replicate_and_compliance_reads_each_site_from_the_group_store
     heads = {}
     site_calls = {}
     for seed, name in ((3, "north"), (4, "south")):
-        site = libconsent.Store.open(tmp_path / name, sync=False)
+        site = libconsent.Store.open(tmp_path / name, create=True, sync=False)
         summary = libconsent.simulate_day(site, seed=seed, calls=20, agents=12)
         replicator = _until(lambda: libconsent.Replicator(site, nats=cluster, site=name,
                                                           dedupe_window=10))
@@ -79,7 +79,7 @@ def test_two_sites_replicate_and_compliance_reads_each_site_from_the_group_store
                                                      at=summary.day_end).calls.to_pandas())
         site.close()
 
-    group = libconsent.Store.open(tmp_path / "group", sync=False)
+    group = libconsent.Store.open(tmp_path / "group", create=True, sync=False)
     consumer = libconsent.GroupConsumer(group, nats=cluster, dedupe_window=10)
     deadline = time.monotonic() + 30
     while {s.site: s.position for s in consumer.sites()} != {k: v[0] for k, v in heads.items()}:
@@ -95,14 +95,14 @@ def test_two_sites_replicate_and_compliance_reads_each_site_from_the_group_store
 
 
 def test_a_site_view_of_a_group_store_must_not_persist(tmp_path):
-    group = libconsent.Store.open(tmp_path / "group")
+    group = libconsent.Store.open(tmp_path / "group", create=True)
     with pytest.raises(libconsent.InvalidArgumentError, match="persist"):
         libconsent.Compliance(group, site="north")
     group.close()
 
 
 def test_a_bad_site_name_is_refused_before_connecting(tmp_path):
-    site = libconsent.Store.open(tmp_path / "site")
+    site = libconsent.Store.open(tmp_path / "site", create=True)
     with pytest.raises(libconsent.InvalidArgumentError, match="site name"):
         libconsent.Replicator(site, nats="nats://127.0.0.1:1", site="no spaces")
     site.close()
