@@ -67,10 +67,9 @@ test: build
 # The Python suite imports the package CMake assembled in $(BUILD)/python; it also checks that
 # `pip install .` works in a fresh venv (reusing $(BUILD), see setup.py).
 test-python:
-	@if ls tests/python/test_*.py >/dev/null 2>&1 && [ -d $(BUILD)/python/libconsent ]; then \
-	  PYTHONPATH=$(CURDIR)/$(BUILD)/python CONSENT_BUILD_DIR=$(CURDIR)/$(BUILD) \
-	    $(PYTHON) -m pytest -q -p no:cacheprovider tests/python; \
-	else echo "pytest: no Python tests or bindings built yet"; fi
+	@[ -d $(BUILD)/python/libconsent ] || { echo "test-python: no Python package in $(BUILD)/python (build with LIBCONSENT_BUILD_PYTHON=ON)" >&2; exit 1; }
+	PYTHONPATH=$(CURDIR)/$(BUILD)/python CONSENT_BUILD_DIR=$(CURDIR)/$(BUILD) \
+	  $(PYTHON) -m pytest -q -p no:cacheprovider tests/python
 
 demo: build
 	$(BUILD)/tools/consentctl/consentctl --db $(DB) demo

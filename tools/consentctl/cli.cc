@@ -67,6 +67,19 @@ CLI::Option* AddTimeOption(CLI::App* cmd, const std::string& name,
   return cmd->add_option_function<std::string>(name, parse, description)->type_name("TIME");
 }
 
+namespace {
+
+// A decimal unsigned integer (no sign, no spaces); std::nullopt when `text` is not one.
+std::optional<uint64_t> ParseUint(std::string_view text) {
+  uint64_t v = 0;
+  const char* end = text.data() + text.size();
+  auto [ptr, ec] = std::from_chars(text.data(), end, v);
+  if (text.empty() || ec != std::errc() || ptr != end) return std::nullopt;
+  return v;
+}
+
+}  // namespace
+
 CLI::Validator IntegerBetween(uint64_t min, uint64_t max) {
   auto check = [min, max](std::string& text) -> std::string {
     const std::optional<uint64_t> v = ParseUint(text);
@@ -144,99 +157,6 @@ int WriteOut(const Context& ctx, std::string_view text) {
   return kExitOk;
 }
 
-void AddLegacyCommand(CLI::App& app, Context& ctx, const Command& command) {
-  std::string description(command.help);
-  if (!command.alias.empty()) description += " (alias: " + std::string(command.alias) + ")";
-  CLI::App* cmd = AddCommand(app, std::string(command.name), description);
-  if (!command.alias.empty()) cmd->alias(std::string(command.alias));
-  cmd->footer("usage: consentctl [--db PATH] " + std::string(command.name) + " " + std::string(command.usage));
-  cmd->prefix_command();
-  cmd->callback([cmd, &ctx, command] {
-    ctx.command = command.name;
-    ctx.usage = "consentctl [--db PATH] " + std::string(command.name) + " " + std::string(command.usage);
-    const std::vector<std::string> args = cmd->remaining();
-    ctx.exit_code = command.run(ctx, args);
-  });
-}
-
-std::optional<std::string> ParsedArgs::get(std::string_view name) const {
-  auto it = options.find(name);
-  if (it == options.end() || it->second.empty()) return std::nullopt;
-  return it->second.back();
-}
-
-std::vector<std::string> ParsedArgs::all(std::string_view name) const {
-  auto it = options.find(name);
-  if (it == options.end()) return {};
-  return it->second;
-}
-
-std::optional<std::string> ParseArgs(std::span<const std::string> args,
-                                     std::span<const OptionSpec> specs, ParsedArgs* out) {
-  bool options_ended = false;
-  for (size_t i = 0; i < args.size(); ++i) {
-    const std::string& arg = args[i];
-    if (options_ended || arg == "-" || !arg.starts_with("-")) {
-      out->positionals.push_back(arg);
-      continue;
-    }
-    if (arg == "--") {
-      options_ended = true;
-      continue;
-    }
-    std::string_view name = arg;
-    std::optional<std::string> inline_value;
-    if (size_t eq = name.find('='); eq != std::string_view::npos) {
-      inline_value = std::string(name.substr(eq + 1));
-      name = name.substr(0, eq);
-    }
-    const OptionSpec* spec = nullptr;
-    for (const OptionSpec& s : specs) {
-      if (s.name == name) spec = &s;
-    }
-    if (spec == nullptr) return "unknown option \"" + std::string(name) + "\"";
-    std::string value;
-    if (spec->takes_value) {
-      if (inline_value) {
-        value = std::move(*inline_value);
-      } else if (i + 1 < args.size()) {
-        value = args[++i];
-      } else {
-        return "option " + std::string(name) + " needs a value";
-      }
-    } else if (inline_value) {
-      return "option " + std::string(name) + " takes no value";
-    }
-    auto [it, inserted] = out->options.try_emplace(std::string(name));
-    if (!inserted && !spec->repeatable) {
-      return "option " + std::string(name) + " given twice";
-    }
-    it->second.push_back(std::move(value));
-  }
-  return std::nullopt;
-}
-
-std::optional<uint64_t> ParseUint(std::string_view text) {
-  uint64_t v = 0;
-  const char* end = text.data() + text.size();
-  auto [ptr, ec] = std::from_chars(text.data(), end, v);
-  if (text.empty() || ec != std::errc() || ptr != end) return std::nullopt;
-  return v;
-}
-
-std::optional<std::string> GetUintOption(const ParsedArgs& parsed, std::string_view name,
-                                         uint64_t min, uint64_t* out) {
-  std::optional<std::string> text = parsed.get(name);
-  if (!text) return std::nullopt;
-  std::optional<uint64_t> v = ParseUint(*text);
-  if (!v || *v < min) {
-    return "option " + std::string(name) + " expects an integer >= " + std::to_string(min) +
-           ", got \"" + *text + "\"";
-  }
-  *out = *v;
-  return std::nullopt;
-}
-
 void PrintError(const Context& ctx, std::string_view message) {
   std::string line = "consentctl ";
   line.append(ctx.command);
@@ -245,19 +165,6 @@ void PrintError(const Context& ctx, std::string_view message) {
   line.push_back('\n');
   std::fflush(stdout);
   std::fwrite(line.data(), 1, line.size(), stderr);
-}
-
-std::optional<std::string> GetTimeOption(const ParsedArgs& parsed, std::string_view name,
-                                         std::optional<std::chrono::system_clock::time_point>* out) {
-  std::optional<std::string> text = parsed.get(name);
-  if (!text) return std::nullopt;
-  StatusOr<TimePoint> t = ParseTime(*text);
-  if (!t.ok()) {
-    return "option " + std::string(name) + " expects a time such as 2026-03-02T18:00:00Z or " +
-           "a date such as 2026-03-02, got \"" + *text + "\"";
-  }
-  *out = *t;
-  return std::nullopt;
 }
 
 int Fail(const Context& ctx, std::string_view message) {

@@ -34,13 +34,6 @@
 // and format options: AddTimeOption, AddFormatOption; the master key: AddMasterKeyFileOption. Checks that span
 // several options (--to before --from) stay in the logic function and end with UsageError().
 //
-// Moving an older command (int RunX(const Context&, std::span<const std::string>) parsing its
-// own arguments with ParseArgs, listed in the kCommands table of main.cc) onto CLI11:
-// turn its OptionSpec table into a struct with one field per option, its ParseArgs/GetXOption
-// calls into add_option()/add_flag() lines with descriptions, keep the rest of RunX as the
-// logic function taking (const Context&, const XArgs&), and replace its table line by an
-// AddXCommand call. Until then the table keeps it working (AddLegacyCommand).
-//
 // Conventions: results go to stdout, messages to stderr as "consentctl CMD: ...". Exit codes:
 // 0 success, 1 the operation failed, 2 the command line is wrong.
 //
@@ -119,63 +112,6 @@ bool UseColor(std::FILE* stream);
 
 // Writes `text` to stdout; kExitFailure (with a message) when stdout fails.
 int WriteOut(const Context& ctx, std::string_view text);
-
-// ---- Older commands -------------------------------------------------------------------------
-// Commands not yet moved onto CLI11 parse their own arguments (see the top of this file).
-
-using CommandFn = int (*)(const Context& ctx, std::span<const std::string> args);
-
-// One line of the command table.
-struct Command {
-  std::string_view name;
-  std::string_view alias;   // "" when none
-  std::string_view usage;   // argument synopsis after the name: "[--from POS] FILE"
-  std::string_view help;    // one line
-  CommandFn run;
-};
-
-// Registers `command` as a subcommand whose arguments all go to command.run unparsed.
-void AddLegacyCommand(CLI::App& app, Context& ctx, const Command& command);
-
-// ---- Argument parsing -----------------------------------------------------------------------
-
-// An option a command accepts: "--name VALUE" or "--name=VALUE" when it takes a value,
-// "--name" alone otherwise.
-struct OptionSpec {
-  std::string_view name;
-  bool takes_value = true;
-  bool repeatable = false;
-};
-
-struct ParsedArgs {
-  std::vector<std::string> positionals;
-  // Values of each option given, in command-line order (a switch holds one empty value).
-  std::map<std::string, std::vector<std::string>, std::less<>> options;
-
-  bool has(std::string_view name) const { return options.find(name) != options.end(); }
-  // The option's value, std::nullopt when it was not given.
-  std::optional<std::string> get(std::string_view name) const;
-  // Every value of a repeatable option (empty when not given).
-  std::vector<std::string> all(std::string_view name) const;
-};
-
-// Splits `args` into options (per `specs`) and positionals. "--" ends the options; "-" is a
-// positional (stdin). Returns a usage error message, or std::nullopt on success.
-std::optional<std::string> ParseArgs(std::span<const std::string> args,
-                                     std::span<const OptionSpec> specs, ParsedArgs* out);
-
-// Parses a decimal unsigned integer (no sign, no spaces). std::nullopt when `text` is not one.
-std::optional<uint64_t> ParseUint(std::string_view text);
-
-// Reads option `name` as an unsigned integer >= `min`. Leaves *out alone when the option is
-// absent. Returns a usage error message on a bad value.
-std::optional<std::string> GetUintOption(const ParsedArgs& parsed, std::string_view name,
-                                         uint64_t min, uint64_t* out);
-
-// Reads time option `name` (RFC 3339 "2026-03-02T18:00:00Z" or a date "2026-03-02") into *out.
-// Leaves *out alone when the option is absent. Returns a usage error message on a bad value.
-std::optional<std::string> GetTimeOption(const ParsedArgs& parsed, std::string_view name,
-                                         std::optional<std::chrono::system_clock::time_point>* out);
 
 // ---- Errors ---------------------------------------------------------------------------------
 
